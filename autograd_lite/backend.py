@@ -13,7 +13,7 @@ except Exception:  # ImportError, or a broken CUDA install
 
 
 class device:
-    """A device like ``torch.device``: ``device('cpu')``, ``device('cuda')``, ``device('cuda:0')``."""
+    """A device like ``torch.device``: ``device('cpu')``, ``device('cuda')``, ``'cuda:0'``."""
 
     __slots__ = ("type", "index")
 

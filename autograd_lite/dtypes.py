@@ -51,7 +51,8 @@ def from_numpy_dtype(np_dtype: Any) -> dtype:
         return _FROM_NP[np_dtype]
     except KeyError:
         raise TypeError(f"can't convert np.ndarray of type {np_dtype}. The only supported types "
-                        "are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+                        "are: float64, float32, float16, int64, int32, int16, int8, uint8, and "
+                        "bool."
                         ) from None
 
 
@@ -68,7 +69,8 @@ def to_numpy_dtype(d: Any) -> np.dtype:
     try:
         return from_numpy_dtype(np.dtype(d)).np
     except TypeError:
-        raise TypeError(f"dtype must be an autograd_lite dtype such as float32, got {d!r}") from None
+        raise TypeError(f"dtype must be an autograd_lite dtype such as float32, got {d!r}"
+                        ) from None
 
 
 import builtins as _b  # noqa: E402 - after the aliases that shadow the builtins above

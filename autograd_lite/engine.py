@@ -12,10 +12,14 @@ is how second and higher derivatives work.
 from __future__ import annotations
 
 import heapq
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from .function import AccumulateGrad, _edge
+from numpy import ndarray
+
+from .function import FW_LEVEL, RAW, AccumulateGrad, _edge
 from .grad_mode import STATE
+from .ops import formula
 from .tensor import Tensor
 
 
@@ -105,40 +109,55 @@ def _needed(roots: list, deps: dict, targets: set) -> set:
 
 def _fit(g: Any, meta: tuple, node: Any, i: int) -> Any:
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
-    if not isinstance(g, Tensor):
+    tensor_mode = isinstance(g, Tensor)
+    if not tensor_mode and not hasattr(g, "shape"):
         raise TypeError(f"function {node.name()} returned a gradient of type "
                         f"{type(g).__name__} at index {i}; expected a Tensor or None")
     shape, dt = meta
-    if g._data.shape != shape:
+    if tuple(g.shape) != shape:
         try:
-            g = g.sum_to_size(shape)
+            g = formula.sum_to(g, shape)
         except RuntimeError:
             raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
-                               f"- got {list(g._data.shape)} but expected shape compatible with "
+                               f"- got {list(g.shape)} but expected shape compatible with "
                                f"{list(shape)}") from None
-    if g._data.dtype != dt:
-        g = g.to(dt)
+    gdt = g._data.dtype if tensor_mode else g.dtype
+    if gdt != dt:
+        g = formula.cast(g, dt)
     return g
 
 
-def _accumulate(var: Tensor, g: Tensor, create_graph: bool) -> None:
+def _wrap(g: Any) -> Any:
+    """An array gradient as a Tensor, for user code (hooks, custom Functions, ``.grad``)."""
+    return g if g is None or isinstance(g, Tensor) else Tensor._make(g)
+
+
+def _unwrap(g: Any, raw: bool) -> Any:
+    return g._data if raw and isinstance(g, Tensor) else g
+
+
+def _accumulate(var: Tensor, g: Any, create_graph: bool) -> None:
     """Add ``g`` into ``var.grad``: in place normally, out of place when building a graph."""
     old = var._grad
     if old is None:
-        var._grad = g if create_graph else Tensor._make(g._data.copy())
+        if isinstance(g, Tensor):
+            var._grad = g if create_graph else Tensor._make(g._data.copy())
+        else:
+            var._grad = Tensor._make(g.copy())
     elif create_graph or old._rg:
-        var._grad = old + g
+        var._grad = old + _wrap(g)
     else:
-        old._data += g._data
+        old._data += g._data if isinstance(g, Tensor) else g
         old._bump_version()
 
 
-def _run_hooks(hooks: dict, g: Tensor) -> Tensor:
+def _run_hooks(hooks: dict, g: Any, raw: bool) -> Any:
+    t = _wrap(g)
     for hook in list(hooks.values()):
-        r = hook(g)
+        r = hook(t)
         if r is not None:
-            g = r
-    return g
+            t = r
+    return _unwrap(t, raw)
 
 
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
@@ -148,11 +167,15 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     outputs = list(outputs)
     grads = _root_grads(outputs, list(grad_outputs), create_graph)
     keep = create_graph if retain_graph is None else retain_graph
+    # Plain backward runs the formulas on arrays; create_graph (or forward AD) needs tensors.
+    raw = not create_graph and FW_LEVEL[0] < 0
+    if raw:
+        grads = [g._data for g in grads]
     root_edges = [_edge(o) for o in outputs]
     roots = list(dict.fromkeys(n for n, _ in root_edges))
     deps = _discover(roots)
 
-    capture: dict = {}  # (node, output_nr) -> position in inputs
+    capture: dict = {}  # (node, output_nr) -> positions in inputs
     if inputs is not None:
         for i, t in enumerate(inputs):
             capture.setdefault(_edge(t), []).append(i)
@@ -167,94 +190,135 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = [(-n._seq, n) for n in roots if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers)
 
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
+    prev_mode, prev_raw = STATE.enabled, RAW[0]
+    STATE.enabled, RAW[0] = create_graph, raw
+    heappop, heappush = heapq.heappop, heapq.heappush
     try:
         while ready:
-            _, node = heapq.heappop(ready)
+            node = heappop(ready)[1]
             buf = buffers.pop(node, None)
-            if buf is not None and any(g is not None for g in buf):
-                _run_node(node, buf, keep, create_graph, run, capture, captured, accumulate,
-                          buffers)
-            for nxt, _ in node.next_functions:
+            if buf is None:  # no gradient reached this node: its inputs get none from it
+                results = ()
+            elif (raw and node.builtin and node._nout == 1 and not node._has_hooks
+                  and run is None and buf[0] is not None):
+                # the common case, inlined: a built-in op's formula on arrays
+                results = node._run_backward(buf)
+                if not keep:
+                    node._release()
+            else:
+                results = _run_node(node, buf, ctx)
+            metas = node._in_meta
+            for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
+                g = results[i] if i < len(results) else None
+                if g is not None:
+                    meta = metas[i]
+                    if raw:
+                        if g.__class__ is not ndarray or g.shape != meta[0] or \
+                                g.dtype != meta[1]:
+                            g = _fit(g, meta, node, i)
+                    elif g.__class__ is not Tensor or g._data.shape != meta[0] or \
+                            g._data.dtype != meta[1]:
+                        g = _fit(g, meta, node, i)
+                    nbuf = buffers.get(nxt)
+                    if nbuf is None:
+                        nbuf = buffers[nxt] = [None] * nxt._nout
+                    old = nbuf[nr]
+                    nbuf[nr] = g if old is None else old + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
-                    heapq.heappush(ready, (-nxt._seq, nxt))
+                    heappush(ready, (-nxt._seq, nxt))
     finally:
-        STATE.enabled = prev_mode
-    return captured
+        STATE.enabled, RAW[0] = prev_mode, prev_raw
+    return [_wrap(g) for g in captured]
 
 
-def _run_node(node: Any, buf: list, keep: bool, create_graph: bool, run: set | None,
-              capture: dict, captured: list, accumulate: bool, buffers: dict) -> None:
-    """Hooks, capture, and the node's backward; sends results into the next buffers."""
-    if node.__class__ is AccumulateGrad:
-        var = node.variable
-        g = buf[0]
-        if var._hooks:
-            g = _run_hooks(var._hooks, g)
-        slots = capture.get((node, 0))
-        if slots is not None:
-            for i in slots:
-                captured[i] = g
-        if accumulate and (run is None or slots is not None):
-            _accumulate(var, g, create_graph)
-        return
+class _Run:
+    """The settings of one backward pass, handed to each node."""
+
+    __slots__ = ("keep", "create_graph", "raw", "run", "capture", "captured", "accumulate",
+                 "buffers")
+
+    def __init__(self, *values: Any) -> None:
+        for name, v in zip(self.__slots__, values):
+            setattr(self, name, v)
+
+
+def _node_hooks(node: Any, buf: list, r: _Run) -> list:
+    """Tensor hooks, node pre-hooks and retain_grad of a non-leaf node's outputs."""
+    raw = r.raw
     if node._pre_hooks is not None:
         for nr, hooks in node._pre_hooks.items():
             if buf[nr] is not None and hooks:
-                buf[nr] = _run_hooks(hooks, buf[nr])
+                buf[nr] = _run_hooks(hooks, buf[nr], raw)
     if node._node_pre_hooks:
         for hook in list(node._node_pre_hooks.values()):
-            r = hook(tuple(buf))
-            if r is not None:
-                buf = list(r)
+            res = hook(tuple(_wrap(g) for g in buf))
+            if res is not None:
+                buf = [_unwrap(g, raw) for g in res]
     if node._retain is not None:
         for nr, ref in node._retain.items():
             t = ref()
             if t is not None and buf[nr] is not None:
-                g = buf[nr] if create_graph else buf[nr].detach()
+                g = _wrap(buf[nr])
+                g = g if r.create_graph else g.detach()
                 t._grad = g.clone() if t._grad is None else t._grad + g
-    if capture:
+    return buf
+
+
+def _run_node(node: Any, buf: list, r: _Run) -> tuple:
+    """Hooks, capture, and the node's backward: the gradients for its inputs."""
+    raw = r.raw
+    if node.__class__ is AccumulateGrad:
+        var = node.variable
+        g = buf[0]
+        if g is None:
+            return ()
+        if var._hooks:
+            g = _run_hooks(var._hooks, g, raw)
+        slots = r.capture.get((node, 0)) if r.capture else None
+        if slots is not None:
+            for i in slots:
+                r.captured[i] = g
+        if r.accumulate and (r.run is None or slots is not None):
+            _accumulate(var, g, r.create_graph)
+        return ()
+    if node._has_hooks:
+        buf = _node_hooks(node, buf, r)
+    if r.capture:
         for nr in range(node._nout):
-            slots = capture.get((node, nr))
+            slots = r.capture.get((node, nr))
             if slots is not None:
                 for i in slots:
-                    captured[i] = buf[nr]
-                if accumulate and buf[nr] is not None:  # backward(inputs=[non-leaf])
+                    r.captured[i] = buf[nr]
+                if r.accumulate and buf[nr] is not None:  # backward(inputs=[non-leaf])
                     t = _find_output(node, nr)
                     if t is not None:
-                        _accumulate(t, buf[nr], create_graph)
-    if run is not None and node not in run:
-        return
+                        _accumulate(t, buf[nr], r.create_graph)
+    if r.run is not None and node not in r.run:
+        return ()
+    if all(g is None for g in buf):
+        return ()
     if node._nout > 1 and node.materialize_grads:
-        from .creation import zeros_like_array
-        buf = [g if g is not None else Tensor._make(zeros_like_array(meta[2]))
+        buf = [g if g is not None else formula.zeros_like(meta[2] if raw else
+                                                          Tensor._make(meta[2]))
                for g, meta in zip(buf, node._out_meta)]
-    results = node._run_backward(buf)
+    if raw and not node.builtin:  # custom Functions always see tensors
+        results = tuple(_unwrap(g, True) for g in node._run_backward([_wrap(g) for g in buf]))
+    else:
+        results = node._run_backward(buf)
     if node._post_hooks:
         for hook in list(node._post_hooks.values()):
-            r = hook(results, tuple(buf))
-            if r is not None:
-                results = tuple(r)
-    if not keep:
+            res = hook(tuple(_wrap(g) for g in results), tuple(_wrap(g) for g in buf))
+            if res is not None:
+                results = tuple(_unwrap(g, raw) for g in res)
+    if not r.keep:
         node._release()
-    metas = node._in_meta
-    for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, results)):
-        if nxt is None or g is None:
-            continue
-        meta = metas[i]
-        if g.__class__ is not Tensor or g._data.shape != meta[0] or g._data.dtype != meta[1]:
-            g = _fit(g, meta, node, i)
-        nbuf = buffers.get(nxt)
-        if nbuf is None:
-            nbuf = buffers[nxt] = [None] * nxt._nout
-        old = nbuf[nr]
-        nbuf[nr] = g if old is None else old + g
+    return results
 
 
 def _find_output(node: Any, nr: int) -> Tensor | None:

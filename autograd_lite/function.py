@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .grad_mode import STATE
 
 _seq = itertools.count()  # creation order; the engine runs later nodes first, as PyTorch does
+RAW = [False]  # True while the engine runs a plain backward on arrays (ops/formula.py)
 FW_LEVEL = [-1]  # innermost forward-AD dual level (autograd.forward_ad), -1 when none is open
 Tensor: Any = None  # set by tensor.py (import cycle: tensors refer to nodes and back)
 
@@ -56,7 +58,7 @@ class SavedTensor:
     node does not hold a reference cycle through its own output; unpacking rebuilds the output.
     """
 
-    __slots__ = ("tensor", "data", "box", "version", "output_nr", "requires_grad")
+    __slots__ = ("tensor", "data", "box", "version", "output_nr", "requires_grad", "fw")
 
     def __init__(self, tensor: Any, output_nr: int = -1) -> None:
         box = tensor._vc
@@ -65,12 +67,15 @@ class SavedTensor:
         self.box, self.version = box, box[0]
         self.output_nr = output_nr
         if output_nr >= 0:
-            self.tensor, self.data, self.requires_grad = None, tensor._data, tensor.requires_grad
+            self.tensor, self.data, self.requires_grad = None, tensor._data, tensor._rg
+            self.fw = tensor._fw_grad  # forward-AD tangent, for forward-over-reverse
         else:
-            self.tensor, self.data, self.requires_grad = tensor, None, False
+            self.tensor, self.data, self.requires_grad, self.fw = tensor, None, False, None
 
-    def unpack(self, node: Node) -> Any:
-        """The saved tensor; raises if it was modified in place since it was saved."""
+    def unpack(self, node: Node, raw: bool = False) -> Any:
+        """The saved tensor (its array when ``raw``); raises if it was changed in place."""
+        if raw and self.box[0] == self.version:
+            return self.data if self.output_nr >= 0 else self.tensor._data
         if self.box[0] != self.version:
             t = self.tensor
             shape = list((t._data if t is not None else self.data).shape)
@@ -91,32 +96,43 @@ class SavedTensor:
                 f"{'' if producer is None else ' (its own output)'}; use an out-of-place "
                 "operation (x = x * 2 instead of x *= 2) or .clone() the tensor before "
                 "changing it.")
+        if raw:
+            return self.data if self.output_nr >= 0 else self.tensor._data
         if self.output_nr >= 0:
-            return Tensor._make(self.data, self.requires_grad, node if self.requires_grad
-                                else None, self.output_nr, self.box)
+            t = Tensor._make(self.data, self.requires_grad, node if self.requires_grad
+                             else None, self.output_nr, self.box)
+            if self.fw is not None:
+                t._fw_grad = self.fw
+            return t
         return self.tensor
 
 
 class Node:
-    """A node of the backward graph: what ``tensor.grad_fn`` is."""
+    """A node of the backward graph: what ``tensor.grad_fn`` is.
 
-    __slots__ = ("next_functions", "needs_input_grad", "_seq", "_saved", "_freed", "_in_meta",
-                 "_nout", "_out_meta", "_pre_hooks", "_retain", "_post_hooks", "_node_pre_hooks",
-                 "_to_save", "_non_diff", "materialize_grads", "__dict__", "__weakref__")
+    Only the attributes every node sets are slots; the rarely used ones are class-level defaults
+    that a node overrides in its ``__dict__`` when needed (creating nodes is on the hot path).
+    """
+
+    __slots__ = ("next_functions", "needs_input_grad", "_seq", "_saved", "_in_meta", "_to_save",
+                 "__dict__", "__weakref__")
+    _freed = False
+    _nout = 1
+    _out_meta = None
+    _pre_hooks = None  # {output_nr: HookDict} of tensor hooks on this node's outputs
+    _retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
+    _post_hooks = None
+    _node_pre_hooks = None
+    _non_diff = None
+    materialize_grads = True
+    builtin = False
+    _has_hooks = False  # any tensor/node hook or retain_grad: the engine's slow path
 
     def __init__(self) -> None:
         self.next_functions: tuple = ()
         self._saved = None
-        self._freed = False
-        self._nout = 1
-        self._out_meta = None
-        self._pre_hooks = None  # {output_nr: HookDict} of tensor hooks on this node's outputs
-        self._retain = None  # {output_nr: weakref to a tensor that called retain_grad()}
-        self._post_hooks = None
-        self._node_pre_hooks = None
+        self._in_meta = ()
         self._to_save = ()
-        self._non_diff = None
-        self.materialize_grads = True
         self._seq = next(_seq)
 
     @classmethod
@@ -134,7 +150,9 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
-        """The tensors given to ``save_for_backward``, checked for in-place changes."""
+        """The tensors given to ``save_for_backward``, checked for in-place changes.
+
+        Inside a plain ``backward()`` built-in ops get arrays here (see ops/formula.py)."""
         if self._freed:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
@@ -145,7 +163,8 @@ class Node:
         saved = self._saved
         if saved is None:
             return tuple(self._to_save)
-        return tuple(None if s is None else s.unpack(self) for s in saved)
+        raw = RAW[0] and self.builtin
+        return tuple([None if s is None else s.unpack(self, raw) for s in saved])
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Declare outputs (e.g. indices) that have no gradient."""
@@ -162,6 +181,7 @@ class Node:
     def register_hook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; may return new
         grad_inputs."""
+        self._has_hooks = True
         if self._post_hooks is None:
             self._post_hooks = HookDict()
         h = RemovableHandle(self._post_hooks)
@@ -170,6 +190,7 @@ class Node:
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node's backward; may return new grad_outputs."""
+        self._has_hooks = True
         if self._node_pre_hooks is None:
             self._node_pre_hooks = HookDict()
         h = RemovableHandle(self._node_pre_hooks)
@@ -231,8 +252,9 @@ class _FunctionMeta(type):
     def __init__(cls, name: str, bases: tuple, ns: dict) -> None:
         super().__init__(name, bases, ns)
         node_name = ns.get("grad_fn_name") or f"{name}Backward"
-        cls._backward_cls = type(node_name, (BackwardCFunction,), {"__slots__": (), "_fn": cls,
-                                                                   "__module__": cls.__module__})
+        cls._backward_cls = type(node_name, (BackwardCFunction,), {
+            "__slots__": (), "_fn": cls, "__module__": cls.__module__,
+            "builtin": ns.get("builtin", any(getattr(b, "builtin", False) for b in bases))})
 
 
 class _NoGradCtx:
@@ -301,14 +323,93 @@ class Function(metaclass=_FunctionMeta):
                 if isinstance(a, Tensor) and a._rg:
                     record = True
                     break
-        dual = FW_LEVEL[0] >= 0 and any(
-            isinstance(a, Tensor) and a._fw_grad is not None for a in args)
-        if not record and not dual and cls.builtin:
+        if FW_LEVEL[0] >= 0 and any(isinstance(a, Tensor) and a._fw_grad is not None
+                                    for a in args):
+            return _apply_recorded(cls, args, record, True)
+        if not cls.builtin:
+            return _apply_recorded(cls, args, record, False)
+        if not record:
             out = cls.forward(_NOGRAD_CTX, *args)
             if out.__class__ is tuple:
                 return tuple(Tensor._make(o) for o in out)
             return Tensor._make(out)
-        return _apply_recorded(cls, args, record, dual)
+        return _apply_builtin(cls, args)
+
+
+_NONE_EDGE = (None, 0)
+
+
+def _edge_meta(a: Any) -> tuple:
+    """(needs grad, edge, (shape, dtype)) of one argument of a recorded op."""
+    if isinstance(a, Tensor) and a._rg:
+        fn = a.grad_fn
+        d = a._data
+        return True, ((fn, a._output_nr) if fn is not None else (a._accumulate_node(), 0)), \
+            (d.shape, d.dtype)
+    return False, _NONE_EDGE, None
+
+
+def _apply_builtin(cls: Any, args: tuple) -> Any:
+    """The recorded path of a built-in op: the hot path of every forward pass."""
+    ctx = object.__new__(cls._backward_cls)
+    ctx._seq = next(_seq)
+    ctx._to_save = ()
+    if len(args) == 1:
+        n0, e0, m0 = _edge_meta(args[0])
+        ctx.needs_input_grad, ctx.next_functions, ctx._in_meta = (n0,), (e0,), (m0,)
+    elif len(args) == 2:
+        n0, e0, m0 = _edge_meta(args[0])
+        n1, e1, m1 = _edge_meta(args[1])
+        ctx.needs_input_grad, ctx.next_functions, ctx._in_meta = (n0, n1), (e0, e1), (m0, m1)
+    else:
+        nem = [_edge_meta(a) for a in args]
+        ctx.needs_input_grad = tuple([x[0] for x in nem])
+        ctx.next_functions = tuple([x[1] for x in nem])
+        ctx._in_meta = tuple([x[2] for x in nem])
+    STATE.enabled = False
+    try:
+        raw = cls.forward(ctx, *args)
+    finally:
+        STATE.enabled = True
+    if raw.__class__ is tuple:
+        return _finish_outputs(cls, ctx, args, raw)
+    out = Tensor._make(raw)
+    if out._data.dtype.kind == "f":
+        out._rg, out.grad_fn = True, ctx
+    to_save = ctx._to_save
+    if to_save or cls.save_output:
+        saved = [None if t is None else _saved_input(t) for t in to_save]
+        if cls.save_output:
+            saved.append(SavedTensor(out, 0))
+        ctx._saved = tuple(saved)
+        ctx._to_save = ()
+    else:
+        ctx._saved = None
+    return out
+
+
+def _saved_input(t: Any) -> SavedTensor:
+    if t._inference and not STATE.inference:
+        raise RuntimeError("Inference tensors cannot be saved for backward. To work around you "
+                           "can make a clone to get a normal tensor and use it in autograd.")
+    return SavedTensor(t)
+
+
+def _finish_outputs(cls: Any, ctx: Any, args: tuple, raw: tuple) -> tuple:
+    """Multi-output built-in ops (e.g. ``max(dim)`` -> values, indices)."""
+    outs = tuple(Tensor._make(o) for o in raw)
+    ctx._nout = len(outs)
+    ctx._out_meta = tuple((o._data.shape, o._data.dtype, o._data) for o in outs)
+    non_diff = ctx._non_diff or ()
+    for i, o in enumerate(outs):
+        if o._data.dtype.kind == "f" and id(raw[i]) not in non_diff:
+            o._rg, o.grad_fn, o._output_nr = True, ctx, i
+    saved = [None if t is None else _saved_input(t) for t in ctx._to_save]
+    if cls.save_output:
+        saved.append(SavedTensor(outs[0], 0))
+    ctx._saved = tuple(saved)
+    ctx._to_save = ()
+    return outs
 
 
 def _apply_recorded(cls: type, args: tuple, record: bool, dual: bool) -> Any:
@@ -349,8 +450,11 @@ def _apply_recorded(cls: type, args: tuple, record: bool, dual: bool) -> Any:
         if any(o is a for a in args) or o.grad_fn is not None or o.requires_grad:
             o = Tensor._make(o._data, False, None, 0, None)  # an input returned as-is: alias it
         if differentiable:
-            o.requires_grad, o.grad_fn, o._output_nr = True, ctx, i
+            o._rg, o.grad_fn, o._output_nr = True, ctx, i
         results.append(o)
+    if dual:  # before saving, so saved outputs keep their tangents
+        from .autograd.forward_ad import _propagate
+        _propagate(cls, ctx, args, results)
     if record:
         saved = []
         for s in ctx._to_save:
@@ -363,7 +467,4 @@ def _apply_recorded(cls: type, args: tuple, record: bool, dual: bool) -> Any:
             saved.append(SavedTensor(results[0], 0))
         ctx._saved = tuple(saved)
         ctx._to_save = ()
-    if dual:
-        from .autograd.forward_ad import _propagate
-        _propagate(cls, ctx, args, results)
     return results[0] if single else tuple(results)

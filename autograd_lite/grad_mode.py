@@ -1,9 +1,10 @@
-"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode (context managers and decorators)."""
+"""Grad modes: no_grad, enable_grad, set_grad_enabled, inference_mode (also as decorators)."""
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class _State:

@@ -10,10 +10,10 @@ from typing import Any
 
 from . import dtypes
 from .backend import array_module, device
-from .ops import elementwise, linalg, nnfunc, reduce, shape
+from .ops import elementwise, elementwise_api, linalg, nnfunc, reduce, shape
 from .tensor import Tensor
 
-MODULES = (elementwise, reduce, shape, linalg, nnfunc)
+MODULES = (elementwise_api, reduce, shape, linalg, nnfunc)
 FUNCTIONS: dict = {}
 for _m in MODULES:
     FUNCTIONS.update(_m.FUNCTIONS)
@@ -29,7 +29,7 @@ def _inplace_method(op: type, name: str) -> Any:
     return method
 
 
-for _name, _op in elementwise.INPLACE.items():
+for _name, _op in elementwise_api.INPLACE.items():
     setattr(Tensor, _name, _inplace_method(_op, _name))
 
 

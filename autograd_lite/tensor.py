@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from . import dtypes
+from . import function as function_module
 from ._tensor_str import tensor_repr, tensor_str
 from .backend import array_module, device, device_of, to_device
-from . import function as function_module
 from .function import AccumulateGrad, HookDict, RemovableHandle
 from .grad_mode import STATE
 
@@ -149,6 +150,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         fn = self.grad_fn
+        fn._has_hooks = True
         if fn._retain is None:
             fn._retain = {}
         fn._retain[self._output_nr] = weakref.ref(self)
@@ -167,6 +169,7 @@ class Tensor:
             self._hooks = HookDict()
             if self.grad_fn is not None:
                 fn = self.grad_fn
+                fn._has_hooks = True
                 if fn._pre_hooks is None:
                     fn._pre_hooks = {}
                 fn._pre_hooks[self._output_nr] = self._hooks
@@ -293,7 +296,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:

@@ -48,6 +48,8 @@ def operands(a: Any, b: Any) -> tuple:
     if x.__class__ is not y.__class__ and isinstance(a, Tensor) and isinstance(b, Tensor):
         _check_same_device(a, b)  # e.g. a NumPy and a CuPy array
     dx = getattr(x, "dtype", None)
+    if y.__class__ is float and dx is not None and dx.kind == "f":
+        return x, y  # the common ``t * 0.5``: NumPy keeps the tensor's float dtype
     dy = getattr(y, "dtype", None)
     if dx is not None and dx == dy:
         return x, y

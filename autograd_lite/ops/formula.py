@@ -1,0 +1,145 @@
+"""The vocabulary backward formulas are written in: each function takes arrays or tensors.
+
+A derivative is written once (DESIGN principle 1). A plain ``backward()`` runs it on arrays, which
+is fast; under ``create_graph=True`` the engine passes tensors, the same formula is recorded, and
+second derivatives follow. Arithmetic operators (``+ - * / ** @``, comparisons, ``.T``) already
+work on both; these functions cover the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import array_module
+from ..tensor import Tensor
+
+
+def _xp(x: Any) -> Any:
+    return array_module(x)
+
+
+def cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Tensor) else _xp(x).cos(x)
+
+
+def sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Tensor) else _xp(x).sin(x)
+
+
+def exp(x: Any) -> Any:
+    return x.exp() if isinstance(x, Tensor) else _xp(x).exp(x)
+
+
+def log(x: Any) -> Any:
+    return x.log() if isinstance(x, Tensor) else _xp(x).log(x)
+
+
+def sign(x: Any) -> Any:
+    return x.sign() if isinstance(x, Tensor) else _xp(x).sign(x)
+
+
+def sqrt(x: Any) -> Any:
+    return x.sqrt() if isinstance(x, Tensor) else _xp(x).sqrt(x)
+
+
+def tanh(x: Any) -> Any:
+    return x.tanh() if isinstance(x, Tensor) else _xp(x).tanh(x)
+
+
+def sigmoid(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    xp = _xp(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``cond ? a : b``; differentiable in a and b when they are tensors."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import Where
+        c = cond if isinstance(cond, Tensor) else Tensor._make(cond)
+        return Where.apply(c, a, b)
+    c = cond._data if isinstance(cond, Tensor) else cond
+    out = _xp(c).where(c, a, b)
+    dt = getattr(a, "dtype", None) or getattr(b, "dtype", None)
+    return out if dt is None or out.dtype == dt else out.astype(dt)
+
+
+def zeros_like(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        from ..creation import zeros_like as z
+        return z(x)
+    return _xp(x).zeros_like(x)
+
+
+def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """Sum over ``dim`` (int, tuple or None for all)."""
+    if isinstance(x, Tensor):
+        return x.sum(dim, keepdim) if dim is not None else x.sum()
+    return _xp(x).sum(x, axis=dim, keepdims=keepdim)
+
+
+def reshape(x: Any, shape: tuple) -> Any:
+    return x.reshape(shape)
+
+
+def expand(x: Any, shape: tuple) -> Any:
+    """Broadcast ``x`` to ``shape`` (a read-only view for arrays)."""
+    if isinstance(x, Tensor):
+        return x.expand(*shape)
+    return _xp(x).broadcast_to(x, shape)
+
+
+def unsqueeze_dims(x: Any, dims: tuple) -> Any:
+    """Re-insert reduced dimensions (sorted, non-negative) so ``x`` broadcasts against the input."""
+    shape = list(x.shape)
+    for d in dims:
+        shape.insert(d, 1)
+    return x.reshape(tuple(shape))
+
+
+def transpose(x: Any, d0: int, d1: int) -> Any:
+    if isinstance(x, Tensor):
+        return x.transpose(d0, d1)
+    return _xp(x).swapaxes(x, d0, d1)
+
+
+def sum_to(x: Any, shape: tuple) -> Any:
+    """Sum a broadcast gradient down to ``shape``."""
+    if tuple(x.shape) == tuple(shape):
+        return x
+    if isinstance(x, Tensor):
+        return x.sum_to_size(shape)
+    lead = x.ndim - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"size {list(x.shape)} is not expandable to size {list(shape)}.")
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and x.shape[i + lead] != 1)
+    for i, s in enumerate(shape):
+        if s != 1 and x.shape[i + lead] != s:
+            raise RuntimeError(f"size {list(x.shape)} is not expandable to size {list(shape)}.")
+    out = _xp(x).sum(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
+
+
+def cast(x: Any, np_dtype: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.to(np_dtype)
+    return x.astype(np_dtype)
+
+
+def matmul(a: Any, b: Any) -> Any:
+    return a @ b
+
+
+def like(value: Any, grad: Any) -> Any:
+    """A tensor kept on ctx (not saved), as an array when the formula runs on arrays."""
+    if isinstance(value, Tensor) and not isinstance(grad, Tensor):
+        return value._data
+    return value
+
+
+def is_tensor(x: Any) -> bool:
+    """True when the formula is being recorded (create_graph) rather than run on arrays."""
+    return isinstance(x, Tensor)
