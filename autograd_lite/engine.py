@@ -136,12 +136,25 @@ def _unwrap(g: Any, raw: bool) -> Any:
     return g._data if raw and isinstance(g, Tensor) else g
 
 
-def _accumulate(var: Tensor, g: Any, create_graph: bool) -> None:
-    """Add ``g`` into ``var.grad``: in place normally, out of place when building a graph."""
+def _accumulate(var: Tensor, g: Any, create_graph: bool, shared: set | None = None) -> None:
+    """Add ``g`` into ``var.grad``: in place normally, out of place when building a graph.
+
+    A fresh array that the engine computed becomes ``.grad`` without a copy; ``shared`` holds the
+    ids of arrays that user code may also hold (root gradients, hook and custom-Function
+    results, arrays already given to a leaf): those are copied.
+    """
     old = var._grad
     if old is None:
-        if isinstance(g, Tensor):
-            var._grad = g if create_graph else Tensor._make(g._data.copy())
+        if shared is not None and g.__class__ is ndarray and g.base is None \
+                and g.flags.writeable and id(g) not in shared:
+            shared.add(id(g))
+            var._grad = Tensor._make(g)
+        elif isinstance(g, Tensor):
+            if not create_graph:
+                g = Tensor._make(g._data.copy())
+            elif not getattr(g._data.flags, "writeable", True):  # e.g. sum's expanded gradient
+                g = g.clone()
+            var._grad = g
         else:
             var._grad = Tensor._make(g.copy())
     elif create_graph or old._rg:
@@ -190,7 +203,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
         buf[nr] = g if buf[nr] is None else buf[nr] + g
     ready = [(-n._seq, n) for n in roots if deps.get(n, 0) == 0]
     heapq.heapify(ready)
-    ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers)
+    # arrays user code may hold: never stolen into a leaf's .grad (see _accumulate)
+    shared = {id(g) for g in grads}
+    ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers, shared)
 
     prev_mode, prev_raw = STATE.enabled, RAW[0]
     STATE.enabled, RAW[0] = create_graph, raw
@@ -241,7 +256,7 @@ class _Run:
     """The settings of one backward pass, handed to each node."""
 
     __slots__ = ("keep", "create_graph", "raw", "run", "capture", "captured", "accumulate",
-                 "buffers")
+                 "buffers", "shared")
 
     def __init__(self, *values: Any) -> None:
         for name, v in zip(self.__slots__, values):
@@ -267,6 +282,7 @@ def _node_hooks(node: Any, buf: list, r: _Run) -> list:
                 g = _wrap(buf[nr])
                 g = g if r.create_graph else g.detach()
                 t._grad = g.clone() if t._grad is None else t._grad + g
+    r.shared.update(id(g) for g in buf if g is not None)  # hooks may have returned user arrays
     return buf
 
 
@@ -285,7 +301,7 @@ def _run_node(node: Any, buf: list, r: _Run) -> tuple:
             for i in slots:
                 r.captured[i] = g
         if r.accumulate and (r.run is None or slots is not None):
-            _accumulate(var, g, r.create_graph)
+            _accumulate(var, g, r.create_graph, r.shared if raw and not var._hooks else None)
         return ()
     if node._has_hooks:
         buf = _node_hooks(node, buf, r)
@@ -309,6 +325,7 @@ def _run_node(node: Any, buf: list, r: _Run) -> tuple:
                for g, meta in zip(buf, node._out_meta)]
     if raw and not node.builtin:  # custom Functions always see tensors
         results = tuple(_unwrap(g, True) for g in node._run_backward([_wrap(g) for g in buf]))
+        r.shared.update(id(g) for g in results if g is not None)
     else:
         results = node._run_backward(buf)
     if node._post_hooks:
@@ -316,6 +333,7 @@ def _run_node(node: Any, buf: list, r: _Run) -> tuple:
             res = hook(tuple(_wrap(g) for g in results), tuple(_wrap(g) for g in buf))
             if res is not None:
                 results = tuple(_unwrap(g, raw) for g in res)
+                r.shared.update(id(g) for g in results if g is not None)
     if not r.keep:
         node._release()
     return results

@@ -8,103 +8,17 @@ requires grad, returns outputs whose ``grad_fn`` is ``ctx``: the node that later
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from .grad_mode import STATE
+from .hooks import HookDict, RemovableHandle
+from .saved import SavedTensor
 
 _seq = itertools.count()  # creation order; the engine runs later nodes first, as PyTorch does
 RAW = [False]  # True while the engine runs a plain backward on arrays (ops/formula.py)
 FW_LEVEL = [-1]  # innermost forward-AD dual level (autograd.forward_ad), -1 when none is open
 Tensor: Any = None  # set by tensor.py (import cycle: tensors refer to nodes and back)
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``; ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict) -> None:
-        self._hooks_ref = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self) -> None:
-        hooks = self._hooks_ref()
-        if hooks is not None:
-            hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
-
-
-class HookDict(dict):
-    """A dict that can be weakly referenced (plain dicts cannot)."""
-
-    __slots__ = ("__weakref__",)
-
-
-def _weakrefable(obj: object) -> bool:
-    return isinstance(obj, HookDict)
-
-
-class SavedTensor:
-    """A tensor saved for backward, with the version it had when saved.
-
-    Outputs of the node itself are kept as (array, output number) rather than as the Tensor, so the
-    node does not hold a reference cycle through its own output; unpacking rebuilds the output.
-    """
-
-    __slots__ = ("tensor", "data", "box", "version", "output_nr", "requires_grad", "fw")
-
-    def __init__(self, tensor: Any, output_nr: int = -1) -> None:
-        box = tensor._vc
-        if box is None:
-            box = tensor._vc = [0]
-        self.box, self.version = box, box[0]
-        self.output_nr = output_nr
-        if output_nr >= 0:
-            self.tensor, self.data, self.requires_grad = None, tensor._data, tensor._rg
-            self.fw = tensor._fw_grad  # forward-AD tangent, for forward-over-reverse
-        else:
-            self.tensor, self.data, self.requires_grad, self.fw = tensor, None, False, None
-
-    def unpack(self, node: Node, raw: bool = False) -> Any:
-        """The saved tensor (its array when ``raw``); raises if it was changed in place."""
-        if raw and self.box[0] == self.version:
-            return self.data if self.output_nr >= 0 else self.tensor._data
-        if self.box[0] != self.version:
-            t = self.tensor
-            shape = list((t._data if t is not None else self.data).shape)
-            dt = (t._data if t is not None else self.data).dtype
-            kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor"}
-            tname = f"torch.{kind.get(str(dt), str(dt))} {shape}"
-            if self.output_nr >= 0:
-                origin, producer = f"output {self.output_nr} of {node.name()}", node.name()
-            elif t.grad_fn is not None:
-                origin, producer = f"output {t._output_nr} of {t.grad_fn.name()}", None
-            else:
-                origin, producer = None, None
-            where = f"[{tname}], which is {origin}," if origin else f"[{tname}]"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {where} is at version {self.box[0]}; expected version "
-                f"{self.version} instead. Hint: {node.name()} needs this value unchanged"
-                f"{'' if producer is None else ' (its own output)'}; use an out-of-place "
-                "operation (x = x * 2 instead of x *= 2) or .clone() the tensor before "
-                "changing it.")
-        if raw:
-            return self.data if self.output_nr >= 0 else self.tensor._data
-        if self.output_nr >= 0:
-            t = Tensor._make(self.data, self.requires_grad, node if self.requires_grad
-                             else None, self.output_nr, self.box)
-            if self.fw is not None:
-                t._fw_grad = self.fw
-            return t
-        return self.tensor
 
 
 class Node:
@@ -165,6 +79,10 @@ class Node:
             return tuple(self._to_save)
         raw = RAW[0] and self.builtin
         return tuple([None if s is None else s.unpack(self, raw) for s in saved])
+
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep tensors for a custom ``jvp`` (forward AD); there ``ctx.saved_tensors`` has them."""
+        self.__dict__["_fw_saved"] = tensors
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Declare outputs (e.g. indices) that have no gradient."""
@@ -416,12 +334,14 @@ def _apply_recorded(cls: type, args: tuple, record: bool, dual: bool) -> Any:
     """The general path of ``apply``: build the node, wrap outputs, keep saved tensors."""
     ctx = cls._backward_cls()
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-    prev = STATE.enabled
-    STATE.enabled = False
+    prev, level = STATE.enabled, FW_LEVEL[0]
+    # forward runs unrecorded; its outputs' tangents come from the op's jvp rule, not from
+    # tangents flowing through the ops inside a custom forward
+    STATE.enabled, FW_LEVEL[0] = False, -1
     try:
         raw = cls.forward(ctx, *args)
     finally:
-        STATE.enabled = prev
+        STATE.enabled, FW_LEVEL[0] = prev, level
     single = not isinstance(raw, tuple)
     outs = (raw,) if single else raw
     if cls.builtin:

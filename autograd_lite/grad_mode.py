@@ -103,5 +103,6 @@ class inference_mode(_GradModeBase):
         if self.mode:
             STATE.enabled = False
             STATE.inference = True
-        else:
+        else:  # as PyTorch's InferenceMode(false): grad mode back on, inference off
+            STATE.enabled = True
             STATE.inference = False

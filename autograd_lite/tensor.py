@@ -15,10 +15,12 @@ import numpy as np
 
 from . import dtypes
 from . import function as function_module
+from . import saved as saved_module
 from ._tensor_str import tensor_repr, tensor_str
 from .backend import array_module, device, device_of, to_device
-from .function import AccumulateGrad, HookDict, RemovableHandle
+from .function import AccumulateGrad
 from .grad_mode import STATE
+from .hooks import HookDict, RemovableHandle
 
 
 class Size(tuple):
@@ -399,7 +401,7 @@ class Tensor:
         self._bump_version()
 
 
-function_module.Tensor = Tensor
+function_module.Tensor = saved_module.Tensor = Tensor
 
 
 def _as_array(data: Any) -> Any:

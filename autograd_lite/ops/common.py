@@ -43,6 +43,18 @@ def result_dtype(x: Any, y: Any) -> np.dtype:
 
 def operands(a: Any, b: Any) -> tuple:
     """The arrays (or weak Python scalars) to compute ``a op b`` with, cast like PyTorch."""
+    if a.__class__ is Tensor:  # fast paths: same-dtype tensors, tensor with a Python float
+        x = a._data
+        if b.__class__ is Tensor:
+            y = b._data
+            if x.dtype is y.dtype and x.__class__ is y.__class__:
+                return x, y
+        elif b.__class__ is float and x.dtype.kind == "f":
+            return x, b
+    return _operands(a, b)
+
+
+def _operands(a: Any, b: Any) -> tuple:
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
     if x.__class__ is not y.__class__ and isinstance(a, Tensor) and isinstance(b, Tensor):

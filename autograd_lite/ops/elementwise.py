@@ -15,7 +15,13 @@ from ..backend import array_module
 from ..function import Function
 from ..tensor import Tensor
 from . import formula as F
-from .common import binary, operands
+from .common import binary, operands, result_dtype
+
+
+def _scalars(a: Any, b: Any) -> tuple:
+    """The number operands of a binary op, kept on ctx; tensors go through save_for_backward
+    only, so that backward without retain_graph frees them."""
+    return (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
 
 
 class Add(Function):
@@ -42,6 +48,12 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+class RSub(Sub):
+    """``c - x`` with a number on the left: PyTorch records it as RsubBackward1."""
+
+    grad_fn_name = "RsubBackward1"
+
+
 class Mul(Function):
     builtin, grad_fn_name = True, "MulBackward0"
 
@@ -49,7 +61,7 @@ class Mul(Function):
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a, b)
+        ctx.scalars = _scalars(a, b)
         return binary(_mul, a, b)
 
     @staticmethod
@@ -68,10 +80,12 @@ class Div(Function):
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a, b)
+        ctx.scalars = _scalars(a, b)
         x, y = operands(a, b)
-        if getattr(x, "dtype", None) is not None and x.dtype.kind != "f":
-            x = x.astype("float32")  # true division of integers gives float32, as in PyTorch
+        if result_dtype(x, y).kind != "f":
+            # true division of integers (also 3 / int_tensor) gives float32, as in PyTorch
+            x = x.astype("float32") if hasattr(x, "dtype") else float(x)
+            y = y.astype("float32") if hasattr(y, "dtype") else float(y)
         return binary(_div, x, y)
 
     @staticmethod
@@ -107,7 +121,10 @@ class Pow(Function):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         x, e = operands(a, exponent)
-        return x ** e
+        try:
+            return x ** e
+        except ValueError as err:  # integers to negative integer powers
+            raise RuntimeError(str(err)) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
@@ -128,7 +145,7 @@ class PowTensor(Function):
         out = binary(_pow, a, b)
         ctx.save_for_backward(a if isinstance(a, Tensor) else None,
                               b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a, b)
+        ctx.scalars = _scalars(a, b)
         return out
 
     save_output = True
@@ -139,7 +156,11 @@ class PowTensor(Function):
         a = ctx.scalars[0] if a is None else a
         b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
-        ga = grad * b * a ** (b - 1) if need[0] else None
+        ga = None
+        if need[0]:
+            ga = grad * b * a ** (b - 1)
+            if hasattr(b, "shape"):
+                ga = F.where(b == 0, 0.0, ga)  # d/dx x**0 is 0, also at x = 0 (not 0 * inf)
         gb = None
         if need[1]:
             if hasattr(a, "shape"):
@@ -155,13 +176,14 @@ class RPowScalar(PowTensor):
     grad_fn_name = "PowBackward2"
 
 
-def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False) -> type:
+def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
+           keep_int: bool = False) -> type:
     """Build a one-input op whose backward is ``grad * derivative(x_or_output)``."""
 
     def forward(ctx: Any, a: Tensor) -> Any:
         if not save_output:
             ctx.save_for_backward(a)
-        return getattr(array_module(a._data), np_name)(_float(a._data))
+        return getattr(array_module(a._data), np_name)(a._data if keep_int else _float(a._data))
 
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (saved,) = ctx.saved_tensors
@@ -187,7 +209,7 @@ Tan = _unary("Tan", "tan", lambda y: 1 + y * y, save_output=True)
 Tanh = _unary("Tanh", "tanh", lambda y: 1 - y * y, save_output=True)
 Log1p = _unary("Log1p", "log1p", lambda x: 1 / (x + 1))
 Expm1 = _unary("Expm1", "expm1", lambda y: y + 1, save_output=True)
-Abs = _unary("Abs", "abs", F.sign)
+Abs = _unary("Abs", "abs", F.sign, keep_int=True)  # abs of an int tensor stays int
 
 
 class Sigmoid(Function):
@@ -328,6 +350,10 @@ def _pow(x: Any, y: Any) -> Any:
     return x ** y
 
 
+_TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
+
+
 class Where(Function):
     """``where(cond, x, y)``: x where cond is true, else y; the gradient follows the same choice."""
 
@@ -337,13 +363,17 @@ class Where(Function):
     def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
         c = cond._data if isinstance(cond, Tensor) else cond
         if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
+            dt = str(getattr(c, "dtype", type(c).__name__))
             raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
-                               f"with dtype {getattr(c, 'dtype', type(c).__name__)}")
+                               f"with dtype {_TORCH_TYPE_NAMES.get(dt, dt)}")
         ctx.cond = cond
         x, y = operands(a, b)
         xp = array_module(c)
         try:
-            return xp.where(c, x, y)
+            out = xp.where(c, x, y)
+            if not hasattr(x, "dtype") and not hasattr(y, "dtype"):  # two Python numbers
+                out = out.astype(result_dtype(x, y), copy=False)
+            return out
         except ValueError:
             from .common import broadcast_error
             raise broadcast_error(c, xp.broadcast_arrays(x, y)[0]

@@ -30,6 +30,7 @@ from .elementwise import (
     Relu,
     Round,
     RPowScalar,
+    RSub,
     Sigmoid,
     Sign,
     Sin,
@@ -221,6 +222,8 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input.shape == other.shape and bool((input._data == other._data).all())
 
 
+for _name, _f in (("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt), ("ge", ge)):
+    _f.__name__ = _name
 FUNCTIONS = {f.__name__: f for f in (
     add, sub, mul, div, pow, neg, where, clamp, round, maximum, minimum, exp, log, sqrt, sin,
     cos, tan, tanh, log1p, expm1, abs, sign, sigmoid, relu, rsqrt, square, reciprocal, isnan,
@@ -229,8 +232,6 @@ FUNCTIONS = {f.__name__: f for f in (
 FUNCTIONS.update(clip=clamp, multiply=mul, divide=div, subtract=sub, negative=neg,
                  true_divide=div, greater=gt, less=lt, greater_equal=ge, less_equal=le,
                  not_equal=ne)
-for _name, _f in (("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt), ("ge", ge)):
-    _f.__name__ = _name
 
 TENSOR_METHODS = dict(FUNCTIONS)
 for _name in ("where", "allclose", "equal"):
@@ -240,7 +241,7 @@ TENSOR_METHODS.update(
     allclose=allclose, equal=equal, clamp_min=lambda self, min: clamp(self, min=min),
     clamp_max=lambda self, max: clamp(self, max=max),
     __add__=add, __radd__=lambda self, o: Add.apply(_t(o), self),
-    __sub__=sub, __rsub__=lambda self, o: Sub.apply(_t(o), self),
+    __sub__=sub, __rsub__=lambda self, o: RSub.apply(_t(o), self),
     __mul__=mul, __rmul__=lambda self, o: Mul.apply(_t(o), self),
     __truediv__=div, __rtruediv__=lambda self, o: Div.apply(_t(o), self),
     __pow__=pow, __rpow__=lambda self, o: pow(_t(o), self), __neg__=neg, __abs__=abs,

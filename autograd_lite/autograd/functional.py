@@ -1,0 +1,422 @@
+"""Higher-order functional API, as ``torch.autograd.functional``: vjp, jvp, jacobian, hessian,
+hvp, vhp.
+
+Everything is built from ``autograd.grad``: a vector-Jacobian product is one backward pass; a
+Jacobian-vector product uses the *double-backward trick* (the backward pass is linear in its
+incoming gradient ``u``, so differentiating ``J^T u`` with respect to ``u`` gives ``J v``); a
+Hessian is the Jacobian of the gradient, computed with ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import grad as _grad
+from ..grad_mode import STATE, enable_grad, set_grad_enabled
+from ..tensor import Tensor
+from . import forward_ad as fwAD
+
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+
+
+# --- helpers (named as in PyTorch's torch/autograd/functional.py) ------------------------------
+
+def _as_tuple(inp: Any, arg_name: str, fn_name: str) -> tuple:
+    """``(was_tuple, inputs_as_tuple)``, checking every entry is a Tensor."""
+    is_tuple = isinstance(inp, tuple)
+    if not is_tuple:
+        inp = (inp,)
+    for i, el in enumerate(inp):
+        if not isinstance(el, Tensor):
+            where = f"value at index {i}" if is_tuple else f"given {arg_name}"
+            raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a "
+                            f"tuple of Tensors but the {where} has type {type(el)}.")
+    return is_tuple, inp
+
+
+def _tuple_postprocess(res: Any, to_unpack: Any) -> Any:
+    if isinstance(to_unpack, tuple):
+        if not to_unpack[1]:
+            res = tuple(el[0] for el in res)
+        if not to_unpack[0]:
+            res = res[0]
+    elif not to_unpack:
+        res = res[0]
+    return res
+
+
+def _grad_preprocess(inputs: tuple, create_graph: bool, need_graph: bool) -> tuple:
+    """Fresh tensor objects for the inputs: differentiable aliases when building a graph on top
+    of inputs that require grad, detached copies otherwise."""
+    res = []
+    for inp in inputs:
+        if create_graph and inp.requires_grad:
+            res.append(fwAD._Alias.apply(inp))
+        else:
+            res.append(inp.detach().requires_grad_(need_graph))
+    return tuple(res)
+
+
+def _grad_postprocess(inputs: tuple, create_graph: bool) -> tuple:
+    if isinstance(inputs[0], Tensor):
+        return inputs if create_graph else tuple(inp.detach() for inp in inputs)
+    return tuple(_grad_postprocess(inp, create_graph) for inp in inputs)
+
+
+def _validate_v(v: tuple, other: tuple, is_other_tuple: bool) -> None:
+    if len(other) != len(v):
+        if is_other_tuple:
+            raise RuntimeError(f"v is a tuple of invalid length: should be {len(other)} but got "
+                               f"{len(v)}.")
+        raise RuntimeError("The given v should contain a single Tensor.")
+    for idx, (el_v, el_other) in enumerate(zip(v, other)):
+        if el_v.size() != el_other.size():
+            prepend = f"Entry {idx} in " if is_other_tuple else ""
+            raise RuntimeError(f"{prepend}v has invalid size: should be {el_other.size()} but "
+                               f"got {el_v.size()}.")
+
+
+_STRICT_MSG = {
+    "hessian": "The hessian of the user-provided function with respect to input {i} is "
+               "independent of the input. This is not allowed in strict mode. You should ensure "
+               "that your function is thrice differentiable and that the hessian depends on the "
+               "inputs.",
+    "jacobian": "While computing the hessian, found that the jacobian of the user-provided "
+                "function with respect to input {i} is independent of the input. This is not "
+                "allowed in strict mode. You should ensure that your function is twice "
+                "differentiable and that the jacobian depends on the inputs (this would be "
+                "violated by a linear function for example).",
+    "grad_inputs": "The gradient with respect to input {i} is independent of the inputs of the "
+                   "user-provided function. This is not allowed in strict mode.",
+    "outputs": "Output {i} of the user-provided function does not require gradients. The "
+               "outputs must be computed in a differentiable manner from the input when running "
+               "in strict mode.",
+}
+
+
+def _check_requires_grad(inputs: tuple, input_type: str, strict: bool) -> None:
+    if not strict:
+        return
+    for i, inp in enumerate(inputs):
+        if inp is None:
+            raise RuntimeError(f"The output of the user-provided function is independent of "
+                               f"input {i}. This is not allowed in strict mode.")
+        if not inp.requires_grad:
+            raise RuntimeError(_STRICT_MSG[input_type].format(i=i))
+
+
+def _autograd_grad(outputs: tuple, inputs: tuple, grad_outputs: Any = None,
+                   create_graph: bool = False, retain_graph: bool | None = None) -> tuple:
+    """``autograd.grad`` that skips outputs without a graph (None for every input if none)."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o is not None and o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    return _grad([o for o, _ in pairs], list(inputs), [g for _, g in pairs],
+                 retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+
+
+_FILL_MSG = {
+    "back": "The output of the user-provided function is independent of input {i}. This is "
+            "not allowed in strict mode.",
+    "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
+                  "grad_outputs when using the double backward trick to compute forward mode "
+                  "gradients. This is not allowed in strict mode.",
+    "double_back": "The jacobian of the user-provided function is independent of input {i}. "
+                   "This is not allowed in strict mode.",
+    "double_back_trick": "The hessian of the user-provided function is independent of entry {i} "
+                         "in the grad_jacobian. This is not allowed in strict mode as it "
+                         "prevents from using the double backward trick to replace forward "
+                         "mode AD.",
+}
+
+
+def _fill_in_zeros(grads: tuple, refs: tuple, strict: bool, create_graph: bool,
+                   stage: str) -> tuple:
+    """Zeros where a gradient is None (an error in strict mode)."""
+    from ..creation import zeros_like
+    res = []
+    for i, g in enumerate(grads):
+        if g is None:
+            if strict:
+                raise RuntimeError(_FILL_MSG[stage].format(i=i))
+            g = zeros_like(refs[i])
+        elif strict and create_graph and not g.requires_grad:
+            what = "hessian" if "double" in stage else "jacobian"
+            raise RuntimeError(f"The {what} of the user-provided function is independent of "
+                               f"input {i}. This is not allowed in strict mode when "
+                               "create_graph=True.")
+        res.append(g)
+    return tuple(res)
+
+
+def _prepare_v(v: Any, refs: tuple, is_refs_tuple: bool, create_graph: bool, fn: str,
+               none_msg: str) -> Any:
+    if v is not None:
+        _, v = _as_tuple(v, "v", fn)
+        v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+        _validate_v(v, refs, is_refs_tuple)
+    elif len(refs) != 1 or refs[0].nelement() != 1:
+        raise RuntimeError(none_msg)
+    return v
+
+
+_V_INPUT_MSG = ("The vector v can only be None if the input to the user-provided function is a "
+                "single Tensor with a single element.")
+
+
+# --- public API --------------------------------------------------------------------------------
+
+def vjp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """``(func(inputs), v^T J)``: one backward pass from the outputs with gradient ``v``."""
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
+                                              "vjp")
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        v = _prepare_v(v, outputs, is_outputs_tuple, create_graph, "vjp",
+                       "The vector v can only be None if the user-provided function returns a "
+                       "single Tensor with a single element.")
+    with set_grad_enabled(True if create_graph else STATE.enabled):
+        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return (_tuple_postprocess(outputs, is_outputs_tuple),
+            _tuple_postprocess(result, is_inputs_tuple))
+
+
+def jvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """``(func(inputs), J v)`` by the double-backward trick, as PyTorch computes it.
+
+    The backward pass ``u -> J^T u`` is recorded (``create_graph=True``) for a dummy ``u``;
+    it is linear in ``u``, so its vector-Jacobian product with ``v`` is ``J v``.
+    """
+    from ..creation import zeros_like
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "jvp", _V_INPUT_MSG)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
+                                              "jvp")
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        # The value of u does not matter (the backward is linear in it), only that it is finite.
+        grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
+        grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
+        _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
+    with set_grad_enabled(True if create_graph else STATE.enabled):
+        grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
+        result = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return (_tuple_postprocess(outputs, is_outputs_tuple),
+            _tuple_postprocess(result, is_outputs_tuple))
+
+
+def _zeros(shape: tuple, like: Tensor) -> Tensor:
+    from ..backend import array_module
+    return Tensor._make(array_module(like._data).zeros(shape, like._data.dtype))
+
+
+def _assemble(parts: list, shape: tuple, last: bool, graph: bool, like: Tensor) -> Tensor:
+    """Stack Jacobian rows (``last=False``) or columns (``last=True``) into ``shape``."""
+    if len(parts) == 1 and tuple(parts[0].shape) == tuple(shape):
+        return parts[0]
+    if graph:  # keep the graph: differentiable stack + reshape
+        from ..ops.shape import FUNCTIONS as shape_fns
+        return shape_fns["stack"](parts, dim=-1 if last else 0).reshape(shape)
+    if not parts:
+        return _zeros(shape, like)
+    from ..backend import array_module
+    datas = [p._data for p in parts]
+    return Tensor._make(array_module(datas[0]).stack(datas, axis=-1 if last else 0)
+                        .reshape(shape))
+
+
+def _jacfwd(func: Any, inputs: Any, strict: bool, vectorize: bool) -> Any:
+    """Jacobian by forward-mode AD: one dual pass per input element (a column each)."""
+    if strict:
+        raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and '
+                           '`strategy="forward-mode"` are not supported together (yet). Please '
+                           'either set `strict=False` or `strategy="reverse-mode"`.')
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                  "Hessian isonly implemented for `vectorize=True`.")
+    from ..creation import zeros_like
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    cols: list = [[] for _ in inputs]  # cols[j][k]: output tangents for element k of input j
+    outs, is_outputs_tuple = None, False
+    for j, inp in enumerate(inputs):
+        for k in range(inp.numel()):
+            with fwAD.dual_level():
+                tangent = zeros_like(inp)
+                tangent._data.reshape(-1)[k] = 1
+                duals = tuple(fwAD.make_dual(x, tangent) if i == j else x
+                              for i, x in enumerate(inputs))
+                raw = func(*duals)
+                is_outputs_tuple, dual_outs = _as_tuple(raw, "outputs of the user-provided "
+                                                              "function", "jacobian")
+                outs = [fwAD.unpack_dual(o) for o in dual_outs]
+                cols[j].append([zeros_like(p) if t is None else t for p, t in outs])
+                outs = [p for p, _ in outs]
+    if outs is None:  # no input elements at all
+        raw = func(*inputs)
+        is_outputs_tuple, outs = _as_tuple(raw, "outputs of the user-provided function",
+                                           "jacobian")
+    jac = tuple(tuple(_assemble([c[i] for c in cols[j]], tuple(o.shape) + tuple(inp.shape),
+                                True, False, o) for j, inp in enumerate(inputs))
+                for i, o in enumerate(outs))
+    return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+
+
+def jacobian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = False,
+             vectorize: bool = False, strategy: str = "reverse-mode") -> Any:
+    """The Jacobian of ``func`` at ``inputs``: one backward pass per output element.
+
+    ``jacobian[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``; a single Tensor when
+    there is one input and one output (no tuples), a tuple when one side is a tuple.
+    ``vectorize`` gives the same numbers (there is no vmap here, the rows are computed in turn).
+    """
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
+                             'Hint: If your function has more outputs than inputs, "forward-mode" '
+                             'tends to be more performant. Otherwise, prefer to use '
+                             '"reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(
+                'torch.autograd.functional.jacobian: `create_graph=True` and '
+                '`strategy="forward-mode"` are not supported together (yet). Please either set '
+                '`create_graph=False` or `strategy="reverse-mode"`.')
+        return _jacfwd(func, inputs, strict, vectorize)
+    from ..creation import zeros_like
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        outputs = func(*inputs)
+        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
+                                              "jacobian")
+        _check_requires_grad(outputs, "outputs", strict=strict)
+        if vectorize and strict:
+            raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                               "`vectorized=True` are not supported together. Please either set "
+                               "`strict=False` or `vectorize=False`.")
+        jac = []
+        for i, out in enumerate(outputs):
+            rows: list = [[] for _ in inputs]
+            for k in range(out.nelement()):
+                unit = zeros_like(out).detach()
+                unit._data.reshape(-1)[k] = 1  # a fresh array, so reshape is a view
+                vj = _autograd_grad((out,), inputs, (unit,), retain_graph=True,
+                                    create_graph=create_graph)
+                for j, (g, inp) in enumerate(zip(vj, inputs)):
+                    if g is not None:
+                        if strict and create_graph and not g.requires_grad:
+                            raise RuntimeError("The jacobian of the user-provided function is "
+                                               f"independent of input {i}. This is not allowed "
+                                               "in strict mode when create_graph=True.")
+                    else:
+                        if strict:
+                            raise RuntimeError(f"Output {i} of the user-provided function is "
+                                               f"independent of input {j}. This is not allowed "
+                                               "in strict mode.")
+                        g = zeros_like(inp)
+                    rows[j].append(g)
+            jac.append(tuple(
+                _assemble(rows[j], tuple(out.shape) + tuple(inp.shape), False, create_graph, inp)
+                if rows[j] else _zeros(tuple(out.shape) + tuple(inp.shape), inp)
+                for j, inp in enumerate(inputs)))
+        jac = _grad_postprocess(tuple(jac), create_graph)
+        return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
+
+
+def hessian(func: Any, inputs: Any, create_graph: bool = False, strict: bool = False,
+            vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
+    """The Hessian of a scalar function: the Jacobian of its gradient.
+
+    A single Tensor of shape ``input.shape + input.shape`` for one input; for a tuple of inputs,
+    ``hessian[i][j]`` (shape ``inputs[i].shape + inputs[j].shape``).
+    """
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
+
+    def ensure_single_output_function(*inp: Tensor) -> Tensor:
+        out = func(*inp)
+        is_out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function", "hessian")
+        _check_requires_grad(t_out, "outputs", strict=strict)
+        if is_out_tuple or not isinstance(out, Tensor):
+            raise RuntimeError("The function given to hessian should return a single Tensor")
+        if out.nelement() != 1:
+            raise RuntimeError("The Tensor returned by the function given to hessian should "
+                               "contain a single element")
+        return out.reshape(()) if out.dim() else out
+
+    def jac_func(*inp: Tensor) -> Any:
+        if outer_jacobian_strategy == "forward-mode":
+            inp = tuple(t.requires_grad_(True) for t in inp)
+        jac = jacobian(ensure_single_output_function, inp, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict=strict)
+        return jac
+
+    res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
+                   vectorize=vectorize, strategy=outer_jacobian_strategy)
+    return _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))
+
+
+def _scalar_output(func: Any, inputs: tuple, strict: bool, fn: str) -> tuple:
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", fn)
+    _check_requires_grad(outputs, "outputs", strict=strict)
+    if is_outputs_tuple or not isinstance(outputs[0], Tensor):
+        raise RuntimeError(f"The function given to {fn} should return a single Tensor")
+    if outputs[0].nelement() != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {fn} should contain a "
+                           "single element")
+    return is_outputs_tuple, outputs
+
+
+def _second_order(func: Any, inputs: Any, v: Any, create_graph: bool, strict: bool,
+                  fn: str) -> tuple:
+    """``(func(inputs), v^T H)``: a backward pass recorded with ``create_graph=True`` gives the
+    gradient as a function of the inputs, and one more backward pass with ``v`` gives ``v^T H``.
+    """
+    with enable_grad():
+        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+        inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
+        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, fn, _V_INPUT_MSG)
+        is_outputs_tuple, outputs = _scalar_output(func, inputs, strict, fn)
+        jac = _autograd_grad(outputs, inputs, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict=strict)
+    with set_grad_enabled(True if create_graph else STATE.enabled):
+        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
+        stage = "double_back" if fn == "vhp" else "double_back_trick"
+        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, stage)
+    outputs = _grad_postprocess(outputs, create_graph)
+    result = _grad_postprocess(result, create_graph)
+    return (_tuple_postprocess(outputs, is_outputs_tuple),
+            _tuple_postprocess(result, is_inputs_tuple))
+
+
+def vhp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """``(func(inputs), v^T H)`` for a scalar function: two backward passes."""
+    return _second_order(func, inputs, v, create_graph, strict, "vhp")
+
+
+def hvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple:
+    """``(func(inputs), H v)`` for a scalar function.
+
+    The Hessian of a twice continuously differentiable function is symmetric, so ``H v`` equals
+    ``v^T H``; it is computed like ``vhp``: forward, backward with ``create_graph=True``, and one
+    backward pass through that backward graph, with no recomputation (PyTorch's version adds a
+    third pass for the double-backward trick).
+    """
+    return _second_order(func, inputs, v, create_graph, strict, "hvp")

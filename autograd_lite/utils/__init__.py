@@ -1,0 +1,5 @@
+"""``autograd_lite.utils``, as ``torch.utils``: ``utils.checkpoint`` (activation checkpointing)."""
+
+from . import checkpoint
+
+__all__ = ["checkpoint"]
