@@ -330,19 +330,12 @@ GRAD_FN_NAMES = [
 ]
 GRAD_FN_NAMES = [pytest.param(*p, id=p[0]) for p in GRAD_FN_NAMES]
 # known differences from PyTorch's naming (reported; strict: they fail loudly once fixed)
-_NAME_XFAILS = [
-    ("1/x", lambda x, y: 1 / x, "MulBackward0",
-     "PyTorch computes c / x as x.reciprocal() * c (MulBackward0); autograd_lite: DivBackward0"),
-    ("log1p", lambda x, y: al.log1p(y), "Log1PBackward0",
-     "PyTorch names it Log1PBackward0; autograd_lite: Log1pBackward0"),
-    ("rsqrt", lambda x, y: al.rsqrt(y), "RsqrtBackward0",
-     "rsqrt is 1 / sqrt(x) in autograd_lite (DivBackward0)"),
-    ("reciprocal", lambda x, y: al.reciprocal(y), "ReciprocalBackward0",
-     "reciprocal is 1 / x in autograd_lite (DivBackward0)"),
+GRAD_FN_NAMES += [
+    ("1/x", lambda x, y: 1 / x, "MulBackward0"),  # PyTorch: x.reciprocal() * 1
+    ("log1p", lambda x, y: al.log1p(y), "Log1PBackward0"),
+    ("rsqrt", lambda x, y: al.rsqrt(y), "RsqrtBackward0"),
+    ("reciprocal", lambda x, y: al.reciprocal(y), "ReciprocalBackward0"),
 ]
-GRAD_FN_NAMES += [pytest.param(label, fn, name, id=label,
-                               marks=pytest.mark.xfail(strict=True, reason=reason))
-                  for label, fn, name, reason in _NAME_XFAILS]
 
 
 @pytest.mark.parametrize("label, fn, expected", GRAD_FN_NAMES)
@@ -489,8 +482,6 @@ def test_where_broadcasts_and_routes_gradients():
     assert a.grad.tolist() == [1.0, 1.0, 1.0] and b.grad.item() == 3.0
 
 
-@pytest.mark.xfail(strict=True, reason="clamp with tensor bounds: PyTorch records ClampBackward0 "
-                   "and gives min/max gradients; autograd_lite gives them none")
 def test_clamp_with_tensor_bounds_differentiates_the_bounds():
     x = al.tensor([0.5, 2.0, -3.0], requires_grad=True)
     lo = al.tensor([1.0, 1.0, 1.0], requires_grad=True)

@@ -301,6 +301,7 @@ _RULES: dict = {  # op class -> rule(ctx, args, tangents, outputs) -> output tan
     ew.Tanh: _unary(lambda x, y: 1 - y * y), ew.Log1p: _unary(lambda x, y: 1 / (x + 1)),
     ew.Expm1: _unary(lambda x, y: y + 1), ew.Abs: _unary(lambda x, y: x.sign()),
     ew.Sigmoid: _unary(lambda x, y: y * (1 - y)), ew.Relu: _unary(lambda x, y: y > 0),
+    ew.Reciprocal: _unary(lambda x, y: -y * y), ew.Rsqrt: _unary(lambda x, y: -0.5 * y * y * y),
     _Alias: lambda c, a, t, o: t[0],
 }
 _LOADED = [False]

@@ -177,7 +177,7 @@ class RPowScalar(PowTensor):
 
 
 def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
-           keep_int: bool = False) -> type:
+           keep_int: bool = False, grad_fn_name: str | None = None) -> type:
     """Build a one-input op whose backward is ``grad * derivative(x_or_output)``."""
 
     def forward(ctx: Any, a: Tensor) -> Any:
@@ -190,7 +190,8 @@ def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
         return grad * derivative(saved)
 
     return type(name, (Function,), {
-        "builtin": True, "grad_fn_name": f"{name}Backward0", "save_output": save_output,
+        "builtin": True, "grad_fn_name": grad_fn_name or f"{name}Backward0",
+        "save_output": save_output,
         "forward": staticmethod(forward), "backward": staticmethod(backward),
         "__doc__": f"Elementwise {np_name} (forward and backward)."})
 
@@ -207,7 +208,24 @@ Sin = _unary("Sin", "sin", F.cos)
 Cos = _unary("Cos", "cos", lambda x: -F.sin(x))
 Tan = _unary("Tan", "tan", lambda y: 1 + y * y, save_output=True)
 Tanh = _unary("Tanh", "tanh", lambda y: 1 - y * y, save_output=True)
-Log1p = _unary("Log1p", "log1p", lambda x: 1 / (x + 1))
+Log1p = _unary("Log1p", "log1p", lambda x: 1 / (x + 1), grad_fn_name="Log1PBackward0")
+Reciprocal = _unary("Reciprocal", "reciprocal", lambda y: -y * y, save_output=True)
+
+
+class Rsqrt(Function):
+    """``1 / sqrt(x)``; derivative ``-y**3 / 2``."""
+
+    builtin, grad_fn_name, save_output = True, "RsqrtBackward0", True
+
+    @staticmethod
+    def forward(ctx: Any, a: Tensor) -> Any:
+        x = _float(a._data)
+        return 1 / array_module(x).sqrt(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        (y,) = ctx.saved_tensors
+        return grad * (-0.5 * y * y * y)
 Expm1 = _unary("Expm1", "expm1", lambda y: y + 1, save_output=True)
 Abs = _unary("Abs", "abs", F.sign, keep_int=True)  # abs of an int tensor stays int
 
@@ -269,7 +287,20 @@ class Clamp(Function):
             mask = a >= lo
         if hi is not None:
             mask = (a <= hi) if mask is None else mask & (a <= hi)
-        return grad * mask, None, None
+        need = ctx.needs_input_grad
+        g_lo = g_hi = None
+        if need[1]:  # a tensor bound gets the gradient where it was the value taken
+            took_lo = a < lo
+            g_lo = grad * (took_lo if hi is None else took_lo & (lo <= hi))
+        if need[2]:
+            g_hi = grad * ((a > hi) if lo is None else (a > hi) | (lo > hi))
+        return grad * mask, g_lo, g_hi
+
+
+class ClampTensor(Clamp):
+    """``clamp`` with tensor bounds, which are differentiable too (ClampBackward0)."""
+
+    grad_fn_name = "ClampBackward0"
 
 
 class Round(Function):

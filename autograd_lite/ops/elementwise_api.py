@@ -14,6 +14,7 @@ from .elementwise import (
     Abs,
     Add,
     Clamp,
+    ClampTensor,
     Clone,
     Cos,
     Div,
@@ -27,9 +28,11 @@ from .elementwise import (
     Neg,
     Pow,
     PowTensor,
+    Reciprocal,
     Relu,
     Round,
     RPowScalar,
+    Rsqrt,
     RSub,
     Sigmoid,
     Sign,
@@ -140,6 +143,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; the gradient is zero where clamping happened."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return ClampTensor.apply(input, min, max)
     return Clamp.apply(input, min, max)
 
 
@@ -170,7 +175,8 @@ sigmoid, relu = _unary_fn(Sigmoid), _unary_fn(Relu)
 
 
 def rsqrt(input: Tensor) -> Tensor:
-    return 1 / Sqrt.apply(input)
+    """``1 / sqrt(input)``."""
+    return Rsqrt.apply(input)
 
 
 def square(input: Tensor) -> Tensor:
@@ -178,7 +184,15 @@ def square(input: Tensor) -> Tensor:
 
 
 def reciprocal(input: Tensor) -> Tensor:
-    return 1 / input
+    """``1 / input``."""
+    return Reciprocal.apply(input)
+
+
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    """``other / self``: for a number, ``reciprocal(self) * other`` as PyTorch records it."""
+    if isinstance(other, (int, float)) and not isinstance(other, bool):
+        return Mul.apply(Reciprocal.apply(self), other)
+    return Div.apply(_t(other), self)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -243,7 +257,7 @@ TENSOR_METHODS.update(
     __add__=add, __radd__=lambda self, o: Add.apply(_t(o), self),
     __sub__=sub, __rsub__=lambda self, o: RSub.apply(_t(o), self),
     __mul__=mul, __rmul__=lambda self, o: Mul.apply(_t(o), self),
-    __truediv__=div, __rtruediv__=lambda self, o: Div.apply(_t(o), self),
+    __truediv__=div, __rtruediv__=_rtruediv,
     __pow__=pow, __rpow__=lambda self, o: pow(_t(o), self), __neg__=neg, __abs__=abs,
     __pos__=lambda self: self,
     __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,
