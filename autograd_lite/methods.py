@@ -10,7 +10,9 @@ from typing import Any
 
 from . import dtypes
 from .backend import array_module, device
+from .grad_mode import is_grad_enabled
 from .ops import elementwise, elementwise_api, linalg, nnfunc, reduce, shape
+from .ops.index import assign
 from .tensor import Tensor
 
 MODULES = (elementwise_api, reduce, shape, linalg, nnfunc)
@@ -133,7 +135,13 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value``: in place, and differentiable w.r.t. both x and value."""
     v = value if isinstance(value, Tensor) else Tensor._make(
         array_module(self._data).asarray(value, dtype=self._data.dtype))
-    self._apply_inplace(shape.SetItem, shape.normalize_index(index), v)
+    idx = shape.normalize_index(index)
+    if not is_grad_enabled() or not (self._rg or v._rg):  # nothing to record: write directly
+        self._check_inplace()
+        assign(self._data, idx, v._data.astype(self._data.dtype, copy=False))
+        self._bump_version()
+        return
+    self._apply_inplace(shape.SetItem, idx, v)
 
 
 Tensor.add_, Tensor.sub_, Tensor.clamp_ = _add_, _sub_, _clamp_

@@ -224,23 +224,10 @@ class SetItem(Function):
     @staticmethod
     def forward(ctx: Any, x: Tensor, idx: tuple, v: Any) -> Any:
         data = x._data.copy()
-        xp = array_module(data)
-        idx = _on_device(idx, xp)
+        idx = _on_device(idx, array_module(data))
         val = v._data if isinstance(v, Tensor) else v
         ctx.idx, ctx.v_ndim = idx, getattr(val, "ndim", 0)
-        try:
-            data[idx] = val
-        except IndexError as e:
-            raise _index_error(e, data.shape, idx) from None
-        except ValueError:
-            target = data[idx].shape
-            if any(_is_advanced(i) for i in idx):
-                raise RuntimeError(f"shape mismatch: value tensor of shape {list(val.shape)} "
-                                   "cannot be broadcast to indexing result of shape "
-                                   f"{list(target)}") from None
-            expand(Tensor._make(val), target)  # raises PyTorch's message
-            raise
-        return data
+        return assign(data, idx, val)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
@@ -254,6 +241,24 @@ class SetItem(Function):
             if extra > 0:
                 gv = gv.reshape((1,) * extra + tuple(gv.shape))
         return gx, None, gv
+
+
+def assign(data: Any, idx: tuple, val: Any) -> Any:
+    """``data[idx] = val`` in place, with PyTorch's errors; returns ``data``."""
+    idx = _on_device(idx, array_module(data))
+    try:
+        data[idx] = val
+    except IndexError as e:
+        raise _index_error(e, data.shape, idx) from None
+    except ValueError:
+        target = data[idx].shape
+        if any(_is_advanced(i) for i in idx):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(val.shape)} "
+                               "cannot be broadcast to indexing result of shape "
+                               f"{list(target)}") from None
+        expand(Tensor._make(val), target)  # raises PyTorch's message
+        raise
+    return data
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
