@@ -157,12 +157,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
     """Mean (or sum) squared error ``(input - target)**2``."""
+    if weight is None:
+        return nnfunc.mse_loss(input, target, size_average, reduce, reduction)
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
-    if weight is not None:
-        return _weighted(input - target, weight, input, reduction, abs_=False)
-    _check_reduction(reduction)
-    return nnfunc.mse_loss(input, target, reduction=reduction)
+    return _weighted(input - target, weight, input, reduction, abs_=False)
 
 
 def _weighted(diff: Tensor, weight: Tensor, input: Tensor, reduction: str, abs_: bool) -> Tensor:
@@ -183,8 +182,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """``-(target * log(input) + (1 - target) * log(1 - input))`` for probabilities."""
-    reduction = _reduction(size_average, reduce, reduction)
-    return nnfunc.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
+    return nnfunc.binary_cross_entropy(input, target, weight, size_average, reduce, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -192,18 +190,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits."""
-    reduction = _reduction(size_average, reduce, reduction)
-    return nnfunc.binary_cross_entropy_with_logits(input, target, weight=weight,
-                                                   reduction=reduction, pos_weight=pos_weight)
+    return nnfunc.binary_cross_entropy_with_logits(input, target, weight, size_average, reduce,
+                                                   reduction, pos_weight)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices ``target`` under log-probabilities ``input``."""
-    reduction = _reduction(size_average, reduce, reduction)
-    return nnfunc.nll_loss(input, target, weight=weight, ignore_index=ignore_index,
-                           reduction=reduction)
+    return nnfunc.nll_loss(input, target, weight, size_average, ignore_index, reduce, reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -212,9 +207,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)``; targets are class indices or
     probabilities."""
-    reduction = _reduction(size_average, reduce, reduction)
-    return nnfunc.cross_entropy(input, target, weight=weight, ignore_index=ignore_index,
-                                reduction=reduction, label_smoothing=label_smoothing)
+    return nnfunc.cross_entropy(input, target, weight, size_average, ignore_index, reduce,
+                                reduction, label_smoothing)
 
 
 # --- other --------------------------------------------------------------------------------------
@@ -224,16 +218,15 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if x.dtype.kind not in "iu" or x.dtype.itemsize != 8:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = array_module(x)
-    if num_classes == -1:
-        if x.size == 0:
+    if x.size == 0:
+        if num_classes <= 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return Tensor._make(xp.zeros((*x.shape, num_classes), dtypes.int64.np))
+    if int(x.min()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
         num_classes = int(x.max()) + 1
-    elif num_classes < 1 and not (num_classes == 0 and x.size == 0):
-        raise RuntimeError("num_classes should be positive")
-    if x.size:
-        if int(x.min()) < 0:
-            raise RuntimeError("Class values must be non-negative.")
-        if int(x.max()) >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes <= int(x.max()):
+        raise RuntimeError("Class values must be smaller than num_classes.")
     out = (x[..., None] == xp.arange(num_classes)).astype(dtypes.int64.np)
     return Tensor._make(out)
