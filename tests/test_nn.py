@@ -33,9 +33,8 @@ def test_parameter_repr_and_identity():
         "Parameter containing:\ntensor([[0., 0.],\n        [0., 0.]], dtype=torch.float64, "
         "requires_grad=True)")
     assert isinstance(p, torch.Tensor) and p.is_leaf and p.requires_grad
-    t[0] = 5.0 if hasattr(torch.Tensor, "__setitem__") else t.fill_(5.0)
-    assert p[0].item() == 5.0 if hasattr(torch.Tensor, "__getitem__") else True
-    assert p.numpy(force=True)[0] == 5.0  # shares data with the tensor it wraps
+    t[0] = 5.0
+    assert p[0].item() == 5.0  # shares data with the tensor it wraps
     assert type(p * 2) is torch.Tensor and type(p.detach()) is torch.Tensor
 
 
@@ -434,6 +433,11 @@ def test_one_hot():
         F.one_hot(torch.tensor([3]), 2)
     with pytest.raises(RuntimeError, match="one_hot is only applicable to index tensor"):
         F.one_hot(torch.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="Class values must be non-negative."):
+        F.one_hot(torch.tensor([-1]))
+    with pytest.raises(RuntimeError, match="Can not infer total number of classes"):
+        F.one_hot(torch.tensor([], dtype=torch.int64))
+    assert F.one_hot(torch.tensor([], dtype=torch.int64), 3).shape == (0, 3)
 
 
 # --- losses -------------------------------------------------------------------------------------

@@ -493,15 +493,6 @@ def test_cross_entropy_derivatives(kw):
         F.cross_entropy(al.zeros(2, 3), al.zeros(2, 3, dtype=al.int64))
 
 
-def test_one_hot():
-    assert F.one_hot(al.tensor([0, 2])).tolist() == [[1, 0, 0], [0, 0, 1]]
-    assert F.one_hot(al.tensor([1]), 4).dtype == al.int64
-    with pytest.raises(RuntimeError, match="Class values must be smaller than num_classes."):
-        F.one_hot(al.tensor([0, 2]), 2)
-    with pytest.raises(RuntimeError, match="Class values must be non-negative."):
-        F.one_hot(al.tensor([0, -1]), 3)
-
-
 def test_mlp_step_with_create_graph():
     """A small MLP: its loss, gradient and a Hessian-vector product through every op here."""
     x, target = rand(6, 3), al.tensor([0, 1, 2, 1, 0, 2])

@@ -386,21 +386,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """Integer class labels -> int64 one-hot rows (``num_classes`` = max + 1 by default)."""
-    t = tensor._data
-    if t.dtype != np.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if t.size and t.min() < 0:
-        raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
-    elif t.size and t.max() >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    xp = array_module(t)
-    return Tensor._make((t[..., None] == xp.arange(num_classes)).astype(np.int64))
-
-
 FUNCTIONS = {"softmax": softmax, "log_softmax": log_softmax}
 TENSOR_METHODS = {
     "softmax": lambda self, dim=None, dtype=None: softmax(self, dim, dtype=dtype),
