@@ -261,106 +261,6 @@ class Relu(Function):
         return grad * (y > 0)
 
 
-class Clamp(Function):
-    builtin, grad_fn_name = True, "ClampBackward1"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor, lo: Any, hi: Any) -> Any:
-        if lo is None and hi is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-        ctx.save_for_backward(a)
-        ctx.bounds = (lo, hi)
-        xp = array_module(a._data)
-        out = a._data
-        if lo is not None:
-            out = xp.maximum(out, lo._data if isinstance(lo, Tensor) else lo)
-        if hi is not None:
-            out = xp.minimum(out, hi._data if isinstance(hi, Tensor) else hi)
-        return out.astype(a._data.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        (a,) = ctx.saved_tensors
-        lo, hi = (F.like(v, grad) for v in ctx.bounds)
-        mask = None
-        if lo is not None:
-            mask = a >= lo
-        if hi is not None:
-            mask = (a <= hi) if mask is None else mask & (a <= hi)
-        need = ctx.needs_input_grad
-        g_lo = g_hi = None
-        if need[1]:  # a tensor bound gets the gradient where it was the value taken
-            took_lo = a < lo
-            g_lo = grad * (took_lo if hi is None else took_lo & (lo <= hi))
-        if need[2]:
-            g_hi = grad * ((a > hi) if lo is None else (a > hi) | (lo > hi))
-        return grad * mask, g_lo, g_hi
-
-
-class ClampTensor(Clamp):
-    """``clamp`` with tensor bounds, which are differentiable too (ClampBackward0)."""
-
-    grad_fn_name = "ClampBackward0"
-
-
-class Round(Function):
-    """Rounding (half to even, as PyTorch); its derivative is zero almost everywhere."""
-
-    builtin, grad_fn_name = True, "RoundBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor, decimals: int = 0) -> Any:
-        return array_module(a._data).round(a._data, decimals)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        return grad * 0, None
-
-
-class Sign(Function):
-    builtin, grad_fn_name = True, "SignBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor) -> Any:
-        return array_module(a._data).sign(a._data)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return grad * 0
-
-
-class Maximum(Function):
-    """Elementwise maximum of two tensors; ties split the gradient evenly, as PyTorch does."""
-
-    builtin, grad_fn_name = True, "MaximumBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor, b: Tensor) -> Any:
-        ctx.save_for_backward(a, b)
-        return binary(array_module(a._data).maximum, a, b)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        a, b = ctx.saved_tensors
-        w = (a > b) + (a == b) * 0.5
-        return grad * w, grad * (1 - w)
-
-
-class Minimum(Function):
-    builtin, grad_fn_name = True, "MinimumBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor, b: Tensor) -> Any:
-        ctx.save_for_backward(a, b)
-        return binary(array_module(a._data).minimum, a, b)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        a, b = ctx.saved_tensors
-        w = (a < b) + (a == b) * 0.5
-        return grad * w, grad * (1 - w)
-
-
 def _add(x: Any, y: Any) -> Any:
     return x + y
 
@@ -381,76 +281,15 @@ def _pow(x: Any, y: Any) -> Any:
     return x ** y
 
 
-_TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
-
-
-class Where(Function):
-    """``where(cond, x, y)``: x where cond is true, else y; the gradient follows the same choice."""
-
-    builtin, grad_fn_name = True, "WhereBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
-        c = cond._data if isinstance(cond, Tensor) else cond
-        if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
-            dt = str(getattr(c, "dtype", type(c).__name__))
-            raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
-                               f"with dtype {_TORCH_TYPE_NAMES.get(dt, dt)}")
-        ctx.cond = cond
-        x, y = operands(a, b)
-        xp = array_module(c)
-        try:
-            out = xp.where(c, x, y)
-            if not hasattr(x, "dtype") and not hasattr(y, "dtype"):  # two Python numbers
-                out = out.astype(result_dtype(x, y), copy=False)
-            return out
-        except ValueError:
-            from .common import broadcast_error
-            raise broadcast_error(c, xp.broadcast_arrays(x, y)[0]
-                                  if hasattr(x, "shape") else y) from None
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        c = ctx.cond
-        need = ctx.needs_input_grad
-        ga = F.where(c, grad, 0.0) if need[1] else None
-        gb = F.where(c, 0.0, grad) if need[2] else None
-        return None, ga, gb
-
-
-class Clone(Function):
-    builtin, grad_fn_name = True, "CloneBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor) -> Any:
-        return a._data.copy()
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Tensor:
-        return grad
-
-
-class ToCopy(Function):
-    """A change of dtype and/or device; the gradient goes back to the input's dtype and device."""
-
-    builtin, grad_fn_name = True, "ToCopyBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, a: Tensor, np_dtype: Any, dev: Any) -> Any:
-        from ..backend import to_device
-        ctx.src = (a._data.dtype, a.device)
-        out = a._data
-        if dev is not None:
-            out = to_device(out, dev)
-        if np_dtype is not None and out.dtype != np_dtype:
-            out = out.astype(np_dtype)
-        return out.copy() if out is a._data else out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        dt, dev = ctx.src
-        if F.is_tensor(grad):
-            return ToCopy.apply(grad, dt, dev), None, None
-        from ..backend import to_device
-        return to_device(grad, dev).astype(dt, copy=False), None, None
+# Value-selecting ops live in selection.py; re-exported so every op is importable from here.
+from .selection import (  # noqa: E402,F401
+    Clamp,
+    ClampTensor,
+    Clone,
+    Maximum,
+    Minimum,
+    Round,
+    Sign,
+    ToCopy,
+    Where,
+)
