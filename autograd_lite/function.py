@@ -235,23 +235,19 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run forward; record a backward node when grad mode is on and an input requires it."""
-        record = False
+        dual = FW_LEVEL[0] >= 0 and any(isinstance(a, Tensor) and a._fw_grad is not None
+                                        for a in args)
+        if dual or not cls.builtin:  # custom Functions and forward-AD: the general path
+            record = STATE.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
+            return _apply_recorded(cls, args, record, dual)
         if STATE.enabled:
             for a in args:
                 if isinstance(a, Tensor) and a._rg:
-                    record = True
-                    break
-        if FW_LEVEL[0] >= 0 and any(isinstance(a, Tensor) and a._fw_grad is not None
-                                    for a in args):
-            return _apply_recorded(cls, args, record, True)
-        if not cls.builtin:
-            return _apply_recorded(cls, args, record, False)
-        if not record:
-            out = cls.forward(_NOGRAD_CTX, *args)
-            if out.__class__ is tuple:
-                return tuple(Tensor._make(o) for o in out)
-            return Tensor._make(out)
-        return _apply_builtin(cls, args)
+                    return _apply_builtin(cls, args)
+        out = cls.forward(_NOGRAD_CTX, *args)
+        if out.__class__ is tuple:
+            return tuple(Tensor._make(o) for o in out)
+        return Tensor._make(out)
 
 
 _NONE_EDGE = (None, 0)
