@@ -87,32 +87,33 @@ class Maximum(Function):
     """Elementwise maximum of two tensors; ties split the gradient evenly, as PyTorch does."""
 
     builtin, grad_fn_name = True, "MaximumBackward0"
+    _pick = "maximum"
 
     @staticmethod
-    def forward(ctx: Any, a: Tensor, b: Tensor) -> Any:
+    def _wins(a: Any, b: Any) -> Any:
+        return a > b
+
+    @classmethod
+    def forward(cls, ctx: Any, a: Tensor, b: Tensor) -> Any:
         ctx.save_for_backward(a, b)
-        return binary(array_module(a._data).maximum, a, b)
+        return binary(getattr(array_module(a._data), cls._pick), a, b)
 
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
+    @classmethod
+    def backward(cls, ctx: Any, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
-        w = (a > b) + (a == b) * 0.5
+        w = cls._wins(a, b) + (a == b) * 0.5
         return grad * w, grad * (1 - w)
 
 
-class Minimum(Function):
-    builtin, grad_fn_name = True, "MinimumBackward0"
+class Minimum(Maximum):
+    """Elementwise minimum of two tensors (ties split the gradient evenly)."""
+
+    grad_fn_name = "MinimumBackward0"
+    _pick = "minimum"
 
     @staticmethod
-    def forward(ctx: Any, a: Tensor, b: Tensor) -> Any:
-        ctx.save_for_backward(a, b)
-        return binary(array_module(a._data).minimum, a, b)
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple:
-        a, b = ctx.saved_tensors
-        w = (a < b) + (a == b) * 0.5
-        return grad * w, grad * (1 - w)
+    def _wins(a: Any, b: Any) -> Any:
+        return a < b
 
 
 class Where(Function):
