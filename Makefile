@@ -41,8 +41,14 @@ lab: venv kernel
 	echo "$(BIN)/jupyter lab $$* $(LAB_ARGS)"; \
 	exec $(BIN)/jupyter lab "$$@" $(LAB_ARGS)
 
+# Three runs: the unit tests; the chapters and solutions with nbval (outputs compared, sanitized);
+# the generated exercise notebooks with nbval-lax (they must run; their outputs are not compared).
+NBVAL := -p no:cacheprovider --nbval-current-env --nbval-cell-timeout=120 \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg
 test: sysdeps venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS) $(NBVAL) --nbval notebooks solutions
+	$(BIN)/python -m pytest $(PYTEST_ARGS) $(NBVAL) --nbval-lax exercises
 
 lint: venv
 	$(BIN)/ruff check .
@@ -50,22 +56,25 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/engine.py
 
-# Optional: the Graphviz `dot` binary. Installed with apt-get when possible, skipped otherwise.
+# Optional: the Graphviz `dot` binary and Chromium (for tests/browser). Installed with apt-get when
+# possible, skipped otherwise (graphs then use matplotlib, the browser tests skip).
 sysdeps:
-	@if command -v dot >/dev/null 2>&1; then \
+	@PKGS=; command -v dot >/dev/null 2>&1 || PKGS=graphviz; \
+	[ -x /usr/bin/chromium ] || PKGS="$${PKGS:+$$PKGS }chromium"; \
+	if [ -z "$$PKGS" ]; then \
 		:; \
 	elif ! command -v apt-get >/dev/null 2>&1; then \
-		echo "sysdeps: no 'dot' and no apt-get; skipping graphviz (graphs will use matplotlib)"; \
+		echo "sysdeps: no apt-get; skipping $$PKGS (graphs will use matplotlib, browser tests skip)"; \
 	else \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; \
 		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
-		else echo "sysdeps: no 'dot' and not root; skipping graphviz (graphs will use matplotlib)"; exit 0; fi; \
+		else echo "sysdeps: not root; add them with: sudo apt-get install -y $$PKGS"; exit 0; fi; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		{ $$SUDO apt-get install -y -qq graphviz >/dev/null 2>&1 || \
+		{ $$SUDO apt-get install -y -qq $$PKGS >/dev/null 2>&1 || \
 		  { $$SUDO apt-get update -qq >/dev/null 2>&1 && \
-		    $$SUDO apt-get install -y -qq graphviz >/dev/null 2>&1; }; } \
-		&& echo "sysdeps: installed graphviz ($$(command -v dot))" \
-		|| echo "sysdeps: apt-get install graphviz failed; skipping (graphs will use matplotlib)"; \
+		    $$SUDO apt-get install -y -qq $$PKGS >/dev/null 2>&1; }; } \
+		&& echo "sysdeps: installed $$PKGS" \
+		|| echo "sysdeps: apt-get install $$PKGS failed; skipping (graphs will use matplotlib, browser tests skip)"; \
 	fi
 
 clean:

@@ -17,7 +17,8 @@ from typing import Any
 
 from numpy import ndarray
 
-from .function import FW_LEVEL, RAW, AccumulateGrad, _edge
+from .backend import array_module
+from .function import FREED, FW_LEVEL, RAW, AccumulateGrad, _edge, pick_edges, unpick_edges
 from .grad_mode import STATE
 from .ops import formula
 from .tensor import Tensor
@@ -33,7 +34,6 @@ def _as_list(x: Any) -> list:
 
 def _root_grads(outputs: list, grads: list, create_graph: bool) -> list:
     """Check outputs and make the implicit ``1`` gradient for scalar outputs."""
-    from .creation import ones_like
     if len(grads) < len(outputs):
         grads = grads + [None] * (len(outputs) - len(grads))
     result = []
@@ -44,7 +44,7 @@ def _root_grads(outputs: list, grads: list, create_graph: bool) -> list:
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = ones_like(out)
+            g = Tensor._make(array_module(out._data).ones_like(out._data))
         else:
             if not isinstance(g, Tensor):
                 from .creation import tensor
@@ -55,26 +55,26 @@ def _root_grads(outputs: list, grads: list, create_graph: bool) -> list:
                     f"output[{i}] has a shape of {out.shape!r}.")
             if g._data.dtype != out._data.dtype:
                 g = g.to(out.dtype)
-            if not create_graph:
+            if not create_graph and g._rg:
                 g = g.detach()
         result.append(g)
     return result
 
 
 def _discover(roots: list) -> dict:
-    """Number of edges into each node reachable from ``roots``."""
-    deps: dict = {}
-    seen = set(roots)
+    """Number of edges into each node reachable from ``roots`` (roots included, possibly 0)."""
+    deps = dict.fromkeys(roots, 0)
     stack = list(roots)
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for nxt, _ in node.next_functions:
+        for nxt, _ in pop()._edges:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                push(nxt)
     return deps
 
 
@@ -90,41 +90,47 @@ def _needed(roots: list, deps: dict, targets: set) -> set:
             continue
         seen.add(node)
         order.append(node)
-        for nxt, _ in node.next_functions:
+        for nxt, _ in node._edges:
             if nxt is None:
                 continue
             remaining[nxt] -= 1
             if remaining[nxt] == 0:
                 ready.append(nxt)
     run = set()
-    reaches = set()
+    reaches = set(targets)  # the targets and the nodes in run
     for node in reversed(order):
-        if any(nxt in reaches for nxt, _ in node.next_functions if nxt is not None):
-            run.add(node)
-            reaches.add(node)
-        if node in targets:
-            reaches.add(node)
+        for nxt, _ in node._edges:
+            if nxt in reaches:  # (None never is)
+                run.add(node)
+                reaches.add(node)
+                break
     return run
 
 
-def _fit(g: Any, meta: tuple, node: Any, i: int) -> Any:
+def _fit(g: Any, meta: tuple, node: Any, edge: tuple) -> Any:
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
     tensor_mode = isinstance(g, Tensor)
     if not tensor_mode and not hasattr(g, "shape"):
         raise TypeError(f"function {node.name()} returned a gradient of type "
-                        f"{type(g).__name__} at index {i}; expected a Tensor or None")
+                        f"{type(g).__name__} at index {_index(node, edge)}; expected a Tensor "
+                        "or None")
     shape, dt = meta
     if tuple(g.shape) != shape:
         try:
             g = formula.sum_to(g, shape)
         except RuntimeError:
-            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
-                               f"- got {list(g.shape)} but expected shape compatible with "
-                               f"{list(shape)}") from None
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
+                               f"{_index(node, edge)} - got {list(g.shape)} but expected shape "
+                               f"compatible with {list(shape)}") from None
     gdt = g._data.dtype if tensor_mode else g.dtype
     if gdt != dt:
         g = formula.cast(g, dt)
     return g
+
+
+def _index(node: Any, edge: tuple) -> int:
+    """The input position of ``edge`` among the node's edges (for error messages)."""
+    return next(i for i, e in enumerate(node._edges) if e is edge)
 
 
 def _wrap(g: Any) -> Any:
@@ -145,6 +151,11 @@ def _accumulate(var: Tensor, g: Any, create_graph: bool, shared: set | None = No
     """
     old = var._grad
     if old is None:
+        if shared is not None and g.__class__ is ndarray and g.base is not None \
+                and id(g) not in shared and g.base.__class__ is ndarray and g.base.base is None \
+                and g.base.shape == g.shape and g.flags.c_contiguous \
+                and g.base.flags.c_contiguous:  # e.g. x.t().t() of a fresh array: the array
+            g = g.base
         if shared is not None and g.__class__ is ndarray and g.base is None \
                 and g.flags.writeable and id(g) not in shared:
             shared.add(id(g))
@@ -197,59 +208,84 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
         run = None
     captured: list = [None] * (len(inputs) if inputs is not None else 0)
 
+    # gradients waiting for a node: the array/tensor itself for a one-output node, a list
+    # indexed by output number for the others
     buffers: dict = {}
     for (node, nr), g in zip(root_edges, grads):
-        buf = buffers.setdefault(node, [None] * node._nout)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    ready = [(-n._seq, n) for n in roots if deps.get(n, 0) == 0]
+        _add_to(buffers, node, nr, g)
+    ready = []
+    for n in roots:
+        if deps[n] == 0:
+            ready.append((-n._seq, n))
     heapq.heapify(ready)
     # arrays user code may hold: never stolen into a leaf's .grad (see _accumulate)
-    shared = {id(g) for g in grads}
+    shared = set(map(id, grads))
     ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers, shared)
+    # the nodes that need more than their formula: inputs to capture, nodes not to run
+    special = None if run is None else {n for n, _ in capture}
 
     prev_mode, prev_raw = STATE.enabled, RAW[0]
     STATE.enabled, RAW[0] = create_graph, raw
     heappop, heappush = heapq.heappop, heapq.heappush
+    pop, get = buffers.pop, buffers.get
     try:
         while ready:
             node = heappop(ready)[1]
-            buf = buffers.pop(node, None)
-            if buf is None:  # no gradient reached this node: its inputs get none from it
+            g0 = pop(node, None)
+            if g0 is None:  # no gradient reached this node: its inputs get none from it
                 results = ()
-            elif (raw and node.builtin and node._nout == 1 and not node._has_hooks
-                  and run is None and buf[0] is not None):
-                # the common case, inlined: a built-in op's formula on arrays
-                results = node._run_backward(buf)
-                if not keep:
-                    node._release()
+            elif node._plain and (special is None or (node in run and node not in special)):
+                # the common case, inlined: a one-output built-in op's formula (on arrays in a
+                # plain backward, recorded on tensors under create_graph)
+                results = node._fn.backward(node, g0)
+                if not keep and node._saved is not None:
+                    node._saved = FREED
             else:
-                results = _run_node(node, buf, ctx)
-            metas = node._in_meta
-            for i, (nxt, nr) in enumerate(node.next_functions):
+                results = _run_node(node, g0 if node._nout > 1 else [g0], ctx)
+            nf = node._edges
+            if results.__class__ is not tuple:  # one gradient, for a one-input op
+                results = (results,)
+            if len(results) != len(nf):
+                results = tuple(results[:len(nf)]) + (None,) * (len(nf) - len(results))
+            for edge, g, meta in zip(nf, results, node._in_meta):
+                nxt = edge[0]
                 if nxt is None:
                     continue
-                g = results[i] if i < len(results) else None
                 if g is not None:
-                    meta = metas[i]
-                    if raw:
-                        if g.__class__ is not ndarray or g.shape != meta[0] or \
-                                g.dtype != meta[1]:
-                            g = _fit(g, meta, node, i)
-                    elif g.__class__ is not Tensor or g._data.shape != meta[0] or \
-                            g._data.dtype != meta[1]:
-                        g = _fit(g, meta, node, i)
-                    nbuf = buffers.get(nxt)
-                    if nbuf is None:
-                        nbuf = buffers[nxt] = [None] * nxt._nout
-                    old = nbuf[nr]
-                    nbuf[nr] = g if old is None else old + g
+                    if meta is None:  # an elementwise op: nothing to fit
+                        pass
+                    elif raw:
+                        if g.__class__ is not ndarray or g.dtype is not meta[1] or \
+                                g.shape != meta[0]:
+                            g = _fit(g, meta, node, edge)
+                    elif g.__class__ is not Tensor or g._data.dtype is not meta[1] or \
+                            g._data.shape != meta[0]:
+                        g = _fit(g, meta, node, edge)
+                    if nxt._nout == 1:
+                        old = get(nxt)
+                        buffers[nxt] = g if old is None else old + g
+                    else:
+                        _add_to(buffers, nxt, edge[1], g)
                 left = deps[nxt] - 1
-                deps[nxt] = left
-                if left == 0:
+                if left:
+                    deps[nxt] = left
+                else:  # every edge into nxt has delivered: it is ready
                     heappush(ready, (-nxt._seq, nxt))
     finally:
         STATE.enabled, RAW[0] = prev_mode, prev_raw
     return [_wrap(g) for g in captured]
+
+
+def _add_to(buffers: dict, node: Any, nr: int, g: Any) -> None:
+    """Add gradient ``g`` for output ``nr`` of ``node`` to what is waiting for it."""
+    if node._nout == 1:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+        return
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._nout
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
 
 
 class _Run:
@@ -258,9 +294,12 @@ class _Run:
     __slots__ = ("keep", "create_graph", "raw", "run", "capture", "captured", "accumulate",
                  "buffers", "shared")
 
-    def __init__(self, *values: Any) -> None:
-        for name, v in zip(self.__slots__, values):
-            setattr(self, name, v)
+    def __init__(self, keep: bool, create_graph: bool, raw: bool, run: set | None,
+                 capture: dict, captured: list, accumulate: bool, buffers: dict,
+                 shared: set) -> None:
+        self.keep, self.create_graph, self.raw, self.run = keep, create_graph, raw, run
+        self.capture, self.captured, self.accumulate = capture, captured, accumulate
+        self.buffers, self.shared = buffers, shared
 
 
 def _node_hooks(node: Any, buf: list, r: _Run) -> list:
@@ -328,11 +367,12 @@ def _run_node(node: Any, buf: list, r: _Run) -> tuple:
         r.shared.update(id(g) for g in results if g is not None)
     else:
         results = node._run_backward(buf)
-    if node._post_hooks:
+    if node._post_hooks:  # hooks see the gradients of the edges in next_functions only
         for hook in list(node._post_hooks.values()):
-            res = hook(tuple(_wrap(g) for g in results), tuple(_wrap(g) for g in buf))
+            res = hook(tuple(_wrap(g) for g in pick_edges(node, results)),
+                       tuple(_wrap(g) for g in buf))
             if res is not None:
-                results = tuple(_unwrap(g, raw) for g in res)
+                results = unpick_edges(node, [_unwrap(g, raw) for g in res])
                 r.shared.update(id(g) for g in results if g is not None)
     if not r.keep:
         node._release()

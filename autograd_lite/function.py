@@ -13,12 +13,13 @@ from typing import Any
 
 from .grad_mode import STATE
 from .hooks import HookDict, RemovableHandle
-from .saved import SavedTensor
+from .saved import pack_input, unpack
 
 _seq = itertools.count()  # creation order; the engine runs later nodes first, as PyTorch does
 RAW = [False]  # True while the engine runs a plain backward on arrays (ops/formula.py)
 FW_LEVEL = [-1]  # innermost forward-AD dual level (autograd.forward_ad), -1 when none is open
 Tensor: Any = None  # set by tensor.py (import cycle: tensors refer to nodes and back)
+FREED = ("freed",)  # a node's ``_saved`` after a backward without retain_graph
 
 
 class Node:
@@ -28,9 +29,14 @@ class Node:
     that a node overrides in its ``__dict__`` when needed (creating nodes is on the hot path).
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "_seq", "_saved", "_in_meta", "_to_save",
+    __slots__ = ("_edges", "needs_input_grad", "_seq", "_saved", "_in_meta",
                  "__dict__", "__weakref__")
-    _freed = False
+    # ``_edges`` has one (node, output_nr) per argument of the op's apply (numbers and dims
+    # too), so that backward's i-th gradient goes to ``_edges[i]``; ``_edge_pos`` says which of
+    # them PyTorch lists in ``next_functions`` (tensors and wrapped numbers, not dims, exponents,
+    # conditions or indices): None means all, else a tuple of positions or a slice.
+    _edge_pos = None
+    _to_save = ()  # what a custom Function's forward gave save_for_backward, until apply packs it
     _nout = 1
     _out_meta = None
     _pre_hooks = None  # {output_nr: HookDict} of tensor hooks on this node's outputs
@@ -41,12 +47,12 @@ class Node:
     materialize_grads = True
     builtin = False
     _has_hooks = False  # any tensor/node hook or retain_grad: the engine's slow path
+    _plain = False  # a one-output built-in op without hooks: the engine's inlined fast path
 
     def __init__(self) -> None:
-        self.next_functions: tuple = ()
+        self._edges: tuple = ()
         self._saved = None
         self._in_meta = ()
-        self._to_save = ()
         self._seq = next(_seq)
 
     @classmethod
@@ -55,7 +61,12 @@ class Node:
         return cls.__name__
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The (node, output_nr) edges to this node's inputs, as PyTorch lists them."""
+        return pick_edges(self, self._edges)
 
     # --- ctx API (used inside Function.forward / backward) -------------------------------------
     def save_for_backward(self, *tensors: Any) -> None:
@@ -67,18 +78,34 @@ class Node:
         """The tensors given to ``save_for_backward``, checked for in-place changes.
 
         Inside a plain ``backward()`` built-in ops get arrays here (see ops/formula.py)."""
-        if self._freed:
+        saved = self._saved
+        if saved is FREED:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if "
                 "you need to access saved tensors after calling backward.")
-        saved = self._saved
         if saved is None:
             return tuple(self._to_save)
-        raw = RAW[0] and self.builtin
-        return tuple([None if s is None else s.unpack(self, raw) for s in saved])
+        if not (RAW[0] and self.builtin):
+            return tuple([unpack(s, self, False) for s in saved])
+        values = []  # arrays, for a plain backward: the fast cases of saved.unpack inlined
+        for s in saved:
+            if s.__class__ is tuple:
+                if s[0] is None and s[3][0] == s[1]:  # an output, unchanged
+                    values.append(s[2])
+                    continue
+            elif isinstance(s, Tensor):
+                vc = s._vc
+                if vc is None or vc[0] == 0:  # an input, unchanged
+                    values.append(s._data)
+                    continue
+            else:  # a number, or None
+                values.append(s)
+                continue
+            values.append(unpack(s, self, True))
+        return tuple(values)
 
     def save_for_forward(self, *tensors: Any) -> None:
         """Keep tensors for a custom ``jvp`` (forward AD); there ``ctx.saved_tensors`` has them."""
@@ -99,7 +126,7 @@ class Node:
     def register_hook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` runs after this node's backward; may return new
         grad_inputs."""
-        self._has_hooks = True
+        self._has_hooks, self._plain = True, False
         if self._post_hooks is None:
             self._post_hooks = HookDict()
         h = RemovableHandle(self._post_hooks)
@@ -108,7 +135,7 @@ class Node:
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """``fn(grad_outputs)`` runs before this node's backward; may return new grad_outputs."""
-        self._has_hooks = True
+        self._has_hooks, self._plain = True, False
         if self._node_pre_hooks is None:
             self._node_pre_hooks = HookDict()
         h = RemovableHandle(self._node_pre_hooks)
@@ -118,17 +145,44 @@ class Node:
     def _release(self) -> None:
         """Free saved tensors after a backward without ``retain_graph``."""
         if self._saved is not None:
-            self._saved = None
-            self._freed = True
+            self._saved = FREED
 
     def _run_backward(self, grads: list) -> tuple:
         raise NotImplementedError
+
+
+def pick_edges(node: Node, values: Any) -> tuple:
+    """The entries of ``values`` (one per apply argument) at ``node``'s public edge positions."""
+    pos = node._edge_pos
+    if pos is None:
+        return tuple(values)
+    if pos.__class__ is slice:
+        return tuple(values[pos])
+    return tuple([values[i] for i in pos if i < len(values)])
+
+
+def unpick_edges(node: Node, picked: Any) -> tuple:
+    """Inverse of ``pick_edges``: one entry per apply argument, None where no public edge."""
+    pos = node._edge_pos
+    if pos is None:
+        return tuple(picked)
+    n = len(node._edges)
+    idx = range(n)[pos] if pos.__class__ is slice else [i for i in pos if i < n]
+    full: list = [None] * n
+    for i, v in zip(idx, picked):
+        full[i] = v
+    return tuple(full)
 
 
 class AccumulateGrad(Node):
     """The node behind a leaf tensor: adds the incoming gradient into ``variable.grad``."""
 
     __slots__ = ("variable",)
+
+    @classmethod
+    def name(cls) -> str:
+        """PyTorch's C++ name (the type is still called AccumulateGrad)."""
+        return "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable: Any) -> None:
         super().__init__()
@@ -149,7 +203,7 @@ class BackwardCFunction(Node):
         out = fn.backward(self, *grads)
         if not isinstance(out, tuple):
             out = (out,)
-        n = len(self.next_functions)
+        n = len(self._edges)
         if len(out) != n:
             if len(out) > n and all(g is None for g in out[n:]):
                 out = out[:n]
@@ -164,15 +218,37 @@ class BackwardCFunction(Node):
         return self._fn.backward(self, *grads)
 
 
+class BuiltinNode(BackwardCFunction):
+    """Node of a built-in op: its forward returns arrays, its saved values are packed at once
+    (numbers a formula needs, like the 0.9 of ``x * 0.9``, are kept as they are), and in a plain
+    backward its formula runs on arrays (ops/formula.py)."""
+
+    __slots__ = ()
+    builtin = True
+    _plain = True
+
+    def save_for_backward(self, *values: Any) -> None:
+        for v in values:  # kept as they are unless a tensor needs its version noted
+            if isinstance(v, Tensor) and (v._vc is not None and v._vc[0] or v._inference):
+                self._saved = tuple([pack_input(v) if isinstance(v, Tensor) else v
+                                     for v in values])
+                return
+        self._saved = values
+
+
 class _FunctionMeta(type):
     """Gives every Function subclass its backward node class, named like PyTorch's."""
 
     def __init__(cls, name: str, bases: tuple, ns: dict) -> None:
         super().__init__(name, bases, ns)
         node_name = ns.get("grad_fn_name") or f"{name}Backward"
-        cls._backward_cls = type(node_name, (BackwardCFunction,), {
-            "__slots__": (), "_fn": cls, "__module__": cls.__module__,
-            "builtin": ns.get("builtin", any(getattr(b, "builtin", False) for b in bases))})
+        builtin = ns.get("builtin", any(getattr(b, "builtin", False) for b in bases))
+        cls._backward_cls = type(node_name, (BuiltinNode if builtin else BackwardCFunction,), {
+            "__slots__": (), "_fn": cls, "__module__": cls.__module__, "builtin": builtin,
+            "_edge_pos": getattr(cls, "edge_args", None)})
+        if builtin and "apply" not in ns:
+            from .apply import _apply_builtin  # apply.py builds on this module
+            cls.apply = classmethod(_apply_builtin)
 
 
 class _NoGradCtx:
@@ -210,12 +286,17 @@ class Function(metaclass=_FunctionMeta):
     Subclasses define ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as
     staticmethods and are called through ``apply``. Built-in ops (``builtin = True``) return
     arrays from ``forward`` and list ``save_output = True`` to get their output back in
-    ``ctx.saved_tensors`` (after the saved inputs).
+    ``ctx.saved_tensors`` (after the saved inputs); ``save_inputs = True`` saves all arguments.
     """
 
     builtin = False
     save_output = False
+    save_inputs = False  # built-ins: save the call's arguments (numbers too) before forward
+    elementwise = False  # built-in one-input ops: the input's gradient has its shape and dtype
     grad_fn_name: str | None = None
+    # built-ins: the argument positions PyTorch lists in ``next_functions`` (None: all of them);
+    # custom Functions list their tensor arguments, as in PyTorch
+    edge_args: tuple | slice | None = None
     _backward_cls: type
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -234,153 +315,11 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
-        """Run forward; record a backward node when grad mode is on and an input requires it."""
+        """Run forward; record a backward node when grad mode is on and an input requires it.
+
+        Built-in ops get ``_apply_builtin`` as their ``apply`` (the hot path)."""
         dual = FW_LEVEL[0] >= 0 and any(isinstance(a, Tensor) and a._fw_grad is not None
                                         for a in args)
-        if dual or not cls.builtin:  # custom Functions and forward-AD: the general path
-            record = STATE.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
-            return _apply_recorded(cls, args, record, dual)
-        if STATE.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._rg:
-                    return _apply_builtin(cls, args)
-        out = cls.forward(_NOGRAD_CTX, *args)
-        if out.__class__ is tuple:
-            return tuple(Tensor._make(o) for o in out)
-        return Tensor._make(out)
-
-
-_NONE_EDGE = (None, 0)
-
-
-def _edge_meta(a: Any) -> tuple:
-    """(needs grad, edge, (shape, dtype)) of one argument of a recorded op."""
-    if isinstance(a, Tensor) and a._rg:
-        fn = a.grad_fn
-        d = a._data
-        return True, ((fn, a._output_nr) if fn is not None else (a._accumulate_node(), 0)), \
-            (d.shape, d.dtype)
-    return False, _NONE_EDGE, None
-
-
-def _apply_builtin(cls: Any, args: tuple) -> Any:
-    """The recorded path of a built-in op: the hot path of every forward pass."""
-    ctx = object.__new__(cls._backward_cls)
-    ctx._seq = next(_seq)
-    ctx._to_save = ()
-    if len(args) == 1:
-        n0, e0, m0 = _edge_meta(args[0])
-        ctx.needs_input_grad, ctx.next_functions, ctx._in_meta = (n0,), (e0,), (m0,)
-    elif len(args) == 2:
-        n0, e0, m0 = _edge_meta(args[0])
-        n1, e1, m1 = _edge_meta(args[1])
-        ctx.needs_input_grad, ctx.next_functions, ctx._in_meta = (n0, n1), (e0, e1), (m0, m1)
-    else:
-        nem = [_edge_meta(a) for a in args]
-        ctx.needs_input_grad = tuple([x[0] for x in nem])
-        ctx.next_functions = tuple([x[1] for x in nem])
-        ctx._in_meta = tuple([x[2] for x in nem])
-    STATE.enabled = False
-    try:
-        raw = cls.forward(ctx, *args)
-    finally:
-        STATE.enabled = True
-    if raw.__class__ is tuple:
-        return _finish_outputs(cls, ctx, args, raw)
-    out = Tensor._make(raw)
-    if out._data.dtype.kind == "f":
-        out._rg, out.grad_fn = True, ctx
-    to_save = ctx._to_save
-    if to_save or cls.save_output:
-        saved = [None if t is None else _saved_input(t) for t in to_save]
-        if cls.save_output:
-            saved.append(SavedTensor(out, 0))
-        ctx._saved = tuple(saved)
-        ctx._to_save = ()
-    else:
-        ctx._saved = None
-    return out
-
-
-def _saved_input(t: Any) -> SavedTensor:
-    if t._inference and not STATE.inference:
-        raise RuntimeError("Inference tensors cannot be saved for backward. To work around you "
-                           "can make a clone to get a normal tensor and use it in autograd.")
-    return SavedTensor(t)
-
-
-def _finish_outputs(cls: Any, ctx: Any, args: tuple, raw: tuple) -> tuple:
-    """Multi-output built-in ops (e.g. ``max(dim)`` -> values, indices)."""
-    outs = tuple(Tensor._make(o) for o in raw)
-    ctx._nout = len(outs)
-    ctx._out_meta = tuple((o._data.shape, o._data.dtype, o._data) for o in outs)
-    non_diff = ctx._non_diff or ()
-    for i, o in enumerate(outs):
-        if o._data.dtype.kind == "f" and id(raw[i]) not in non_diff:
-            o._rg, o.grad_fn, o._output_nr = True, ctx, i
-    saved = [None if t is None else _saved_input(t) for t in ctx._to_save]
-    if cls.save_output:
-        saved.append(SavedTensor(outs[0], 0))
-    ctx._saved = tuple(saved)
-    ctx._to_save = ()
-    return outs
-
-
-def _apply_recorded(cls: type, args: tuple, record: bool, dual: bool) -> Any:
-    """The general path of ``apply``: build the node, wrap outputs, keep saved tensors."""
-    ctx = cls._backward_cls()
-    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-    prev, level = STATE.enabled, FW_LEVEL[0]
-    # forward runs unrecorded; its outputs' tangents come from the op's jvp rule, not from
-    # tangents flowing through the ops inside a custom forward
-    STATE.enabled, FW_LEVEL[0] = False, -1
-    try:
-        raw = cls.forward(ctx, *args)
-    finally:
-        STATE.enabled, FW_LEVEL[0] = prev, level
-    single = not isinstance(raw, tuple)
-    outs = (raw,) if single else raw
-    if cls.builtin:
-        outs = tuple(Tensor._make(o) if not isinstance(o, Tensor) else o for o in outs)
-    non_diff = ctx._non_diff or ()
-    results = []
-    if record:
-        for a in args:
-            if isinstance(a, Tensor) and a._inference and not STATE.inference:
-                raise RuntimeError(
-                    "Inference tensors cannot be saved for backward. To work around you can make "
-                    "a clone to get a normal tensor and use it in autograd.")
-        ctx.next_functions = tuple(_edge(a) if isinstance(a, Tensor) else (None, 0)
-                                   for a in args)
-        ctx._in_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
-                             for a in args)
-        ctx._nout = len(outs)
-        if ctx._nout > 1:
-            ctx._out_meta = tuple((o._data.shape, o._data.dtype, o._data)
-                                  if isinstance(o, Tensor) else None for o in outs)
-    for i, o in enumerate(outs):
-        if not isinstance(o, Tensor):
-            results.append(o)
-            continue
-        differentiable = record and id(o) not in non_diff and o._data.dtype.kind == "f"
-        if any(o is a for a in args) or o.grad_fn is not None or o.requires_grad:
-            o = Tensor._make(o._data, False, None, 0, None)  # an input returned as-is: alias it
-        if differentiable:
-            o._rg, o.grad_fn, o._output_nr = True, ctx, i
-        results.append(o)
-    if dual:  # before saving, so saved outputs keep their tangents
-        from .autograd.forward_ad import _propagate
-        _propagate(cls, ctx, args, results)
-    if record:
-        saved = []
-        for s in ctx._to_save:
-            if s is None:
-                saved.append(None)
-                continue
-            nr = next((j for j, (raw_o, o) in enumerate(zip(outs, results)) if s is raw_o), -1)
-            saved.append(SavedTensor(results[nr] if nr >= 0 else s, nr))
-        if cls.save_output:
-            saved.append(SavedTensor(results[0], 0))
-        ctx._saved = tuple(saved)
-        ctx._to_save = ()
-    return results[0] if single else tuple(results)
+        record = STATE.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
+        from .apply import _apply_recorded  # apply.py builds on this module
+        return _apply_recorded(cls, args, record, dual)

@@ -72,6 +72,7 @@ class Solve(Function):
     """X with A X = B (B a matrix or, when ``vec``, a vector); dB = A^-T g, dA = -dB X^T."""
 
     builtin, grad_fn_name, save_output = True, "LinalgSolveExBackward0", True
+    edge_args = (0, 1)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, A: Tensor, B: Tensor, vec: bool) -> Any:
@@ -175,6 +176,7 @@ class Eigh(Function):
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix."""
 
     builtin, grad_fn_name = True, "LinalgEighBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, A: Tensor, uplo: str) -> Any:

@@ -11,11 +11,11 @@ from typing import Any
 from . import dtypes
 from .backend import array_module, device
 from .grad_mode import is_grad_enabled
-from .ops import elementwise, elementwise_api, linalg, nnfunc, reduce, shape
+from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, shape
 from .ops.index import assign
 from .tensor import Tensor
 
-MODULES = (elementwise_api, reduce, shape, linalg, nnfunc)
+MODULES = (elementwise_api, reduce, shape, linalg, nnfunc, extract)
 FUNCTIONS: dict = {}
 for _m in MODULES:
     FUNCTIONS.update(_m.FUNCTIONS)
@@ -108,12 +108,14 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             dt = a
     np_dt = None if dt is None else dtypes.to_numpy_dtype(dt)
     dev = None if dev is None else device(dev)
-    if (np_dt is None or np_dt == self._data.dtype) and (dev is None or dev == self.device):
+    # compare resolved devices: 'cuda' means cuda:0 here, so a cuda:0 tensor is not copied
+    if (np_dt is None or np_dt == self._data.dtype) and \
+            (dev is None or dev._key() == self.device._key()):
         return self
     if dev is not None and dev.type == "cuda":
         from . import cuda
         if not cuda.is_available():
-            raise AssertionError(cuda.unavailable_reason())
+            raise cuda.unavailable_error()
     return elementwise.ToCopy.apply(self, np_dt, dev)
 
 

@@ -1,63 +1,92 @@
-"""Tensors saved for backward, with the version they had when saved (in-place change detection)."""
+"""Tensors saved for backward, with the version they had when saved (in-place change detection).
+
+A saved entry is the tensor itself or a plain tuple (saving is on the hot path of every op):
+
+* an input whose version is 0: the tensor itself. A tensor gets its version counter (a one-element
+  list, then shared with its views) on its first in-place change or view, and versions only go
+  up, so "no counter, or a counter at 0" later means unchanged;
+* an input already at a later version: ``(tensor, version)``;
+* an output of the node itself: ``(None, version, array, counter, output_nr, requires_grad,
+  tangent)``; it is kept as its array, not as the Tensor, so that the node does not hold a
+  reference cycle through its own output; unpacking rebuilds the output;
+* anything else (None, or a number a built-in op keeps) is stored as it is.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .grad_mode import STATE
+
 Tensor: Any = None  # set by tensor.py (import cycle)
+INFERENCE_SAVED = (  # PyTorch 2.13's wording
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`.")
 
 
-class SavedTensor:
-    """A tensor saved for backward, with the version it had when saved.
+def pack_input(t: Any) -> Any:
+    """The entry of an input tensor."""
+    if t._inference and not STATE.inference:
+        raise RuntimeError(INFERENCE_SAVED)
+    vc = t._vc
+    return t if vc is None or vc[0] == 0 else (t, vc[0])
 
-    Outputs of the node itself are kept as (array, output number) rather than as the Tensor, so the
-    node does not hold a reference cycle through its own output; unpacking rebuilds the output.
-    """
 
-    __slots__ = ("tensor", "data", "box", "version", "output_nr", "requires_grad", "fw")
+def pack_output(t: Any, output_nr: int) -> tuple:
+    """The entry of output ``output_nr`` of the node being built."""
+    box = t._vc
+    if box is None:
+        box = t._vc = [0]
+    return (None, box[0], t._data, box, output_nr, t._rg, t._fw_grad)
 
-    def __init__(self, tensor: Any, output_nr: int = -1) -> None:
-        box = tensor._vc
-        if box is None:
-            box = tensor._vc = [0]
-        self.box, self.version = box, box[0]
-        self.output_nr = output_nr
-        if output_nr >= 0:
-            self.tensor, self.data, self.requires_grad = None, tensor._data, tensor._rg
-            self.fw = tensor._fw_grad  # forward-AD tangent, for forward-over-reverse
-        else:
-            self.tensor, self.data, self.requires_grad, self.fw = tensor, None, False, None
 
-    def unpack(self, node: Any, raw: bool = False) -> Any:
-        """The saved tensor (its array when ``raw``); raises if it was changed in place."""
-        if raw and self.box[0] == self.version:
-            return self.data if self.output_nr >= 0 else self.tensor._data
-        if self.box[0] != self.version:
-            t = self.tensor
-            shape = list((t._data if t is not None else self.data).shape)
-            dt = (t._data if t is not None else self.data).dtype
-            kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor"}
-            tname = f"torch.{kind.get(str(dt), str(dt))} {shape}"
-            if self.output_nr >= 0:
-                origin, producer = f"output {self.output_nr} of {node.name()}", node.name()
-            elif t.grad_fn is not None:
-                origin, producer = f"output {t._output_nr} of {t.grad_fn.name()}", None
-            else:
-                origin, producer = None, None
-            where = f"[{tname}], which is {origin}," if origin else f"[{tname}]"
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {where} is at version {self.box[0]}; expected version "
-                f"{self.version} instead. Hint: {node.name()} needs this value unchanged"
-                f"{'' if producer is None else ' (its own output)'}; use an out-of-place "
-                "operation (x = x * 2 instead of x *= 2) or .clone() the tensor before "
-                "changing it.")
-        if raw:
-            return self.data if self.output_nr >= 0 else self.tensor._data
-        if self.output_nr >= 0:
-            t = Tensor._make(self.data, self.requires_grad, node if self.requires_grad
-                             else None, self.output_nr, self.box)
-            if self.fw is not None:
-                t._fw_grad = self.fw
-            return t
-        return self.tensor
+def unpack(s: Any, node: Any, raw: bool) -> Any:
+    """The saved value (its array when ``raw``); raises if it was changed in place."""
+    if s.__class__ is not tuple:
+        if isinstance(s, Tensor):
+            vc = s._vc
+            if vc is not None and vc[0] != 0:
+                raise _modified((s, 0), node)
+            return s._data if raw else s
+        return s
+    t = s[0]
+    if t is not None:
+        vc = t._vc
+        if (0 if vc is None else vc[0]) != s[1]:
+            raise _modified(s, node)
+        return t._data if raw else t
+    _, version, data, box, nr, rg, fw = s
+    if box[0] != version:
+        raise _modified(s, node)
+    if raw:
+        return data
+    out = Tensor._make(data, rg, node if rg else None, nr, box)
+    if fw is not None:
+        out._fw_grad = fw  # forward-AD tangent, for forward-over-reverse
+    return out
+
+
+def _modified(s: tuple, node: Any) -> RuntimeError:
+    """PyTorch's error for a saved tensor changed in place since it was saved."""
+    t = s[0]
+    if t is not None:
+        data, now, nr = t._data, t._vc[0], -1
+    else:
+        data, now, nr = s[2], s[3][0], s[4]
+    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor"}
+    tname = f"torch.{kind.get(str(data.dtype), str(data.dtype))} {list(data.shape)}"
+    if nr >= 0:
+        origin, producer = f"output {nr} of {node.name()}", node.name()
+    elif t.grad_fn is not None:
+        origin, producer = f"output {t._output_nr} of {t.grad_fn.name()}", None
+    else:
+        origin, producer = None, None
+    where = f"[{tname}], which is {origin}," if origin else f"[{tname}]"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {where} is at version {now}; expected version {s[1]} instead. "
+        f"Hint: {node.name()} needs this value unchanged"
+        f"{'' if producer is None else ' (its own output)'}; use an out-of-place "
+        "operation (x = x * 2 instead of x *= 2) or .clone() the tensor before changing it.")

@@ -6,6 +6,8 @@ file holds the state, gradients, hooks, in-place machinery and conversions.
 
 from __future__ import annotations
 
+import importlib
+import sys
 import warnings
 import weakref
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import apply as apply_module
 from . import dtypes
 from . import function as function_module
 from . import saved as saved_module
@@ -39,9 +42,19 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_grad", "_vc", "_base", "_hooks",
-                 "_retains_grad", "_accum", "_fw_grad", "_inference", "__weakref__")
+    # The attributes every tensor sets (or the engine reads often) are slots; the rarely used
+    # ones are class-level defaults that a tensor overrides in its ``__dict__`` when needed
+    # (making a tensor is on the hot path of every op). ``_vc`` is the version counter: a
+    # one-element list shared with views, made on first need.
+    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor -> Tensor's reflected operator
+    _grad = None
+    _base = None
+    _hooks = None
+    _retains_grad = False
+    _accum = None
+    _fw_grad = None
+    _inference = False
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False, grad_fn: Any = None,
@@ -54,14 +67,9 @@ class Tensor:
         t._rg = requires_grad
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._grad = None
         t._vc = vc
-        t._base = None
-        t._hooks = None
-        t._retains_grad = False
-        t._accum = None
-        t._fw_grad = None
-        t._inference = STATE.inference
+        if STATE.inference:
+            t._inference = True
         return t
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,7 +160,7 @@ class Tensor:
         if self.grad_fn is None or self._retains_grad:
             return
         fn = self.grad_fn
-        fn._has_hooks = True
+        fn._has_hooks, fn._plain = True, False
         if fn._retain is None:
             fn._retain = {}
         fn._retain[self._output_nr] = weakref.ref(self)
@@ -171,7 +179,7 @@ class Tensor:
             self._hooks = HookDict()
             if self.grad_fn is not None:
                 fn = self.grad_fn
-                fn._has_hooks = True
+                fn._has_hooks, fn._plain = True, False
                 if fn._pre_hooks is None:
                     fn._pre_hooks = {}
                 fn._pre_hooks[self._output_nr] = self._hooks
@@ -182,16 +190,26 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Compute the gradient of this tensor w.r.t. graph leaves, accumulating into ``.grad``."""
-        from .engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine().backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data (and version counter), outside any graph."""
         if self._vc is None:
             self._vc = [0]
+        # no reference to this tensor or its graph (PyTorch: ``_base`` None, not a view), so
+        # a detached result does not keep the graph's saved activations alive
         t = Tensor._make(self._data, False, None, 0, self._vc)
-        t._base = self
+        if self._inference:
+            t._inference = True
         return t
+
+    def _is_view(self) -> bool:
+        """True for a tensor made by a view op (``view``, ``t()``, basic indexing...)."""
+        return self._base is not None
+
+    def is_inference(self) -> bool:
+        """True for a tensor created under ``inference_mode()``."""
+        return self._inference
 
     def detach_(self) -> Tensor:
         """Detach in place: this tensor becomes a leaf that does not require grad."""
@@ -314,9 +332,12 @@ class Tensor:
         return int(self.item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        """A 0-d tensor formats as its Python number (``f"{t:.2f}"``); others as ``str``."""
+        if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(str(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __repr__(self) -> str:
         dt = self._data.dtype
@@ -352,7 +373,8 @@ class Tensor:
         if self._inference and not STATE.inference:
             raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                                "allowed.You can make a clone to get a normal tensor before doing "
-                               "inplace update.")
+                               "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                               "more details.")
         if STATE.enabled and self._rg:
             if self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an "
@@ -401,7 +423,13 @@ class Tensor:
         self._bump_version()
 
 
-function_module.Tensor = saved_module.Tensor = Tensor
+function_module.Tensor = saved_module.Tensor = apply_module.Tensor = Tensor
+
+
+def _engine() -> Any:
+    """The engine module (it imports this one, so it is looked up on first use)."""
+    return sys.modules["autograd_lite.engine"] if "autograd_lite.engine" in sys.modules \
+        else importlib.import_module("autograd_lite.engine")
 
 
 def _as_array(data: Any) -> Any:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import runpy
+import sysconfig
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +69,7 @@ class Result:
 
     def line(self) -> str:
         """The one line ``check`` prints."""
-        head = f"{SYMBOLS[self.status]} Exercise {self.exercise}"
+        head = f"{SYMBOLS.get(self.status, '✗')} Exercise {self.exercise}"
         if self.title:
             head += f" ({self.title})"
         if self.status == "passed":
@@ -84,6 +86,13 @@ class Result:
 REGISTRY: dict[str, Exercise] = {}
 RESULTS: dict[str, Result] = {}  # the latest result of each exercise checked in this process
 _loaded = False
+_replacing = False  # True while load_file runs: an instructor's file may replace a checker
+
+
+def _origin(fn: Callable[..., Any]) -> tuple[str, int] | None:
+    """Where a checker is defined; re-running the same definition is not a duplicate."""
+    code = getattr(fn, "__code__", None)
+    return (code.co_filename, code.co_firstlineno) if code is not None else None
 
 
 def exercise(ex_id: str, points: int = 1, title: str = "", hint: str = "",
@@ -96,8 +105,12 @@ def exercise(ex_id: str, points: int = 1, title: str = "", hint: str = "",
         raise ValueError(f"points must be a non-negative int, got {points!r}")
 
     def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        if ex_id in REGISTRY and REGISTRY[ex_id].checker.__qualname__ != fn.__qualname__:
-            raise ValueError(f"exercise {ex_id!r} is registered twice")
+        old = REGISTRY.get(ex_id)
+        if old is not None and not _replacing and _origin(old.checker) != _origin(fn):
+            where = _origin(old.checker)
+            raise ValueError(
+                f"exercise {ex_id!r} is registered twice (first in {where[0] if where else '?'}); "
+                "give the new exercise another id, or load the replacement with load_file()")
         REGISTRY[ex_id] = Exercise(ex_id, points, title, fn, hint, hidden)
         return fn
 
@@ -120,10 +133,19 @@ def load_file(path: str | Path) -> list[str]:
     """Register the checkers defined in a Python file (e.g. an instructor's hidden checks).
 
     Returns the ids the file added or replaced."""
+    global _replacing
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checks file {str(path)!r}; pass the path of a .py file that "
+                                "registers exercises with @exercise(...)")
     load_all()
     before = {k: v.checker for k, v in REGISTRY.items()}
-    runpy.run_path(str(path), run_name=f"course_checks_{Path(path).stem}")
-    return sorted(k for k, v in REGISTRY.items() if before.get(k) is not v.checker)
+    _replacing = True
+    try:
+        runpy.run_path(str(path), run_name=f"course_checks_{path.stem}")
+    finally:
+        _replacing = False
+    return sorted((k for k, v in REGISTRY.items() if before.get(k) is not v.checker), key=_id_key)
 
 
 def get(ex_id: str) -> Exercise:
@@ -133,7 +155,7 @@ def get(ex_id: str) -> Exercise:
     if ex_id not in REGISTRY:
         chapter = ex_id.split(".")[0]
         near = [k for k in sorted(REGISTRY, key=_id_key) if k.split(".")[0] == chapter]
-        known = ", ".join(near or sorted(REGISTRY, key=_id_key))
+        known = ", ".join(near or sorted(REGISTRY, key=_id_key)) or "none registered"
         raise ValueError(f"unknown exercise {ex_id!r}; known exercises: {known}")
     return REGISTRY[ex_id]
 
@@ -152,12 +174,41 @@ def total_points(chapter: int | None = None) -> int:
 
 
 def _id_key(ex_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in ex_id.replace("-", ".").split("."))
+    # numbers before words, so that "3.10" sorts after "3.9" and "3.a" never meets an int
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                 for p in ex_id.replace("-", ".").split("."))
 
 
 def is_unanswered(answer: Any) -> bool:
-    """``...`` and ``None`` mean the learner has not answered yet."""
-    return answer is None or answer is Ellipsis
+    """``...`` and ``None`` (or a tuple/list of only those) mean not answered yet."""
+    if answer is None or answer is Ellipsis:
+        return True
+    if type(answer) in (tuple, list) and answer:
+        return all(a is None or a is Ellipsis for a in answer)
+    return False
+
+
+_LIBRARY_DIRS = tuple(
+    str(p) for p in {Path(__file__).resolve().parent,
+                     Path(__file__).resolve().parent.parent / "autograd_lite",
+                     Path(sysconfig.get_paths()["stdlib"]).resolve(),
+                     Path(sysconfig.get_paths()["purelib"]).resolve(),
+                     Path(sysconfig.get_paths()["platlib"]).resolve()})
+
+
+def _where(exc: BaseException) -> str:
+    """`` (line 3 of your code: `return x / h`)`` for the innermost frame outside libraries."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not str(Path(f.filename).resolve()).startswith(_LIBRARY_DIRS)]
+    if not frames:
+        return ""
+    f = frames[-1]
+    text = f" (line {f.lineno} of your code" if f.lineno else " (in your code"
+    return text + (f": `{f.line.strip()}`)" if f.line else ")")
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 def run_check(ex_id: str, answer: Any) -> Result:
@@ -176,12 +227,14 @@ def run_check(ex_id: str, answer: Any) -> Result:
         res.status = "not_attempted"
         res.message = "Your function still raises NotImplementedError: write its body."
     except Fail as e:
-        res.message = str(e)
+        res.message = str(e) or "wrong answer."
         if ex.hint:
             res.message += f" Hint: {ex.hint}"
     except Exception as e:  # noqa: BLE001 - a crashing answer is a result, never a traceback
         res.status = "error"
-        res.message = f"checking raised {type(e).__name__}: {e}"
+        res.message = f"checking your answer raised {_describe(e)}{_where(e)}."
+        if ex.hint:
+            res.message += f" Hint: {ex.hint}"
     else:
         res.status, res.points = "passed", ex.points
     RESULTS[ex.id] = res
@@ -212,7 +265,7 @@ def call(fn: Any, *args: Any, what: str = "your function", **kwargs: Any) -> Any
     except Exception as e:  # noqa: BLE001
         shown = ", ".join([_short(a) for a in args]
                           + [f"{k}={_short(v)}" for k, v in kwargs.items()])
-        raise Fail(f"{what} raised {type(e).__name__}: {e} (called with {shown}).") from e
+        raise Fail(f"{what} raised {_describe(e)} when called with ({shown}){_where(e)}.") from e
 
 
 def _short(v: Any) -> str:

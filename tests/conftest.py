@@ -7,6 +7,10 @@ Fixtures (session-scoped, so hypothesis tests may use them):
 
 * ``numerical_grad(f, arrays, eps=1e-6)``: central finite differences of a scalar function of
   NumPy arrays, one gradient array per input.
+* ``with_dot`` / ``no_dot``: course.graph with the graphviz binary (skips without it) / forced
+  onto its matplotlib fallback.
+* ``release_sample_checks``: registers the 99.x sample exercises of tests/fixtures/release and
+  restores the registry afterwards.
 * ``check_grads(fn, arrays, ...)``: compares autograd_lite's first derivatives (as a vector-Jacobian
   product with a random cotangent) and, optionally, its second derivatives (``create_graph=True``,
   then a second ``autograd.grad``) with central finite differences in float64, and checks that the
@@ -16,10 +20,44 @@ Fixtures (session-scoped, so hypothesis tests may use them):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+RELEASE_FIXTURES = Path(__file__).parent / "fixtures" / "release"
+
+
+@pytest.fixture
+def with_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    from course import graph
+
+    monkeypatch.setattr(graph, "FORCE_NO_DOT", False)
+    monkeypatch.delenv("COURSE_NO_DOT", raising=False)
+    if graph.shutil.which("dot") is None:
+        pytest.skip("graphviz `dot` binary not installed (apt-get install graphviz)")
+
+
+@pytest.fixture
+def no_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    from course import graph
+
+    monkeypatch.setattr(graph, "FORCE_NO_DOT", True)
+    monkeypatch.setattr(graph, "_hint_printed", False)
+
+
+@pytest.fixture
+def release_sample_checks() -> Iterator[None]:
+    """Register 99.1/99.2 (tests/fixtures/release/checks_sample.py); restore the registry after."""
+    from course import checks
+
+    checks.load_all()
+    saved = dict(checks.REGISTRY)
+    checks.load_file(RELEASE_FIXTURES / "checks_sample.py")
+    yield
+    checks.REGISTRY.clear()
+    checks.REGISTRY.update(saved)
 
 
 def _numerical_grad(f: Callable[..., float], arrays: Sequence[np.ndarray],

@@ -3,6 +3,8 @@
 Runtime and dev dependencies of pyproject.toml are compared with the conda dependencies of
 environment.yml. Conda's `python-graphviz` is pip's `graphviz`; conda's `graphviz` (the `dot`
 binary), `python` and `pip` have no pip counterpart; the `gpu` extra is not part of the conda env.
+Packages that conda-forge lacks are listed with their range in the environment's `pip:` section,
+before `-e .[dev]`, and compared like the others.
 """
 
 from __future__ import annotations
@@ -64,13 +66,32 @@ def conda_specs(environment_text: str) -> dict[str, SpecifierSet]:
     return result
 
 
+def pip_section_specs(environment_text: str) -> dict[str, SpecifierSet]:
+    """Requirements of the environment's `pip:` section, other than the project itself."""
+    env = yaml.safe_load(environment_text)
+    result: dict[str, SpecifierSet] = {}
+    for dep in env.get("dependencies", []):
+        if not isinstance(dep, dict):
+            continue
+        for line in dep.get("pip", []):
+            if line.startswith("-e "):
+                continue
+            req = Requirement(line)
+            result[normalize(req.name)] = req.specifier
+    return result
+
+
 def conda_requirements(environment_text: str) -> dict[str, SpecifierSet]:
-    """Conda dependencies that have a pip counterpart, keyed by the pip name."""
-    return {
+    """Conda and pip-section dependencies that have a pip counterpart, keyed by the pip name."""
+    result = {
         CONDA_TO_PIP.get(name, name): spec
         for name, spec in conda_specs(environment_text).items()
         if name not in CONDA_ONLY
     }
+    for name, spec in pip_section_specs(environment_text).items():
+        assert name not in result, f"{name} is in environment.yml's conda list and its pip section"
+        result[name] = spec
+    return result
 
 
 def mismatches(pyproject_text: str, environment_text: str) -> list[str]:
@@ -130,7 +151,7 @@ def test_environment_installs_project_with_dev_extra(environment_text):
     assert env["name"] == "autograd-course"
     assert env["channels"] == ["conda-forge"]
     pip_sections = [dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict)]
-    assert pip_sections == [["-e .[dev]"]]
+    assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e .[dev]"
     assert {"graphviz", "python-graphviz", "pip"} <= conda_specs(environment_text).keys()
 
 
@@ -172,6 +193,13 @@ def test_changed_range_is_reported(pyproject_text, environment_text):
     assert changed != environment_text
     problems = mismatches(pyproject_text, changed)
     assert len(problems) == 1 and problems[0].startswith("numpy: pyproject.toml has")
+
+
+def test_pip_section_ranges_are_compared(pyproject_text, environment_text):
+    changed = re.sub(r"(- landlock>=[^,]+),<[^;\s]+", r"\1,<99", environment_text)
+    assert changed != environment_text
+    problems = mismatches(pyproject_text, changed)
+    assert len(problems) == 1 and problems[0].startswith("landlock: pyproject.toml has")
 
 
 def test_conda_only_packages_are_not_compared():

@@ -197,6 +197,48 @@ def test_saved_tensor_changed_twice_reports_the_version():
     assert "[torch.DoubleTensor [2]]" in msg and "is at version 2; expected version 0" in msg
 
 
+def test_saved_tensor_already_changed_before_saving_is_checked_from_that_version():
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    h.add_(1)  # version 1 when saved: unchanged afterwards means no error
+    (h * h).backward(al.ones(2))
+    assert x.grad.tolist() == [4.0, 6.0]
+    h = x * 1
+    h.add_(1)
+    y = h.sin()
+    h.add_(1)
+    with pytest.raises(RuntimeError) as excinfo:
+        y.backward(al.ones(2))
+    assert "is at version 2; expected version 1 instead." in _version_error(excinfo)
+
+
+def test_saved_tensor_changed_through_a_view_made_after_saving():
+    x = al.tensor([1.0, 2.0], requires_grad=True)
+    w = al.ones(2)
+    y = x * w  # w saved before it has a version counter
+    w[0:1].mul_(2)  # the view shares the counter it gets now
+    with pytest.raises(RuntimeError) as excinfo:
+        y.backward(al.ones(2))
+    assert re.search(r"\[torch.FloatTensor \[2\]\] is at version 1; expected version 0 instead.",
+                     _version_error(excinfo))
+
+
+def test_custom_function_saving_a_number_is_a_type_error():
+    class Twice(al.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 3)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with pytest.raises(TypeError, match="^save_for_backward can only save variables, but "
+                                        "argument 1 is of type int$"):
+        Twice.apply(al.ones(2, requires_grad=True))
+
+
 # --- reading and conversions ------------------------------------------------------------------
 
 

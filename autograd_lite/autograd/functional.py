@@ -15,6 +15,7 @@ from ..engine import grad as _grad
 from ..grad_mode import STATE, enable_grad, set_grad_enabled
 from ..tensor import Tensor
 from . import forward_ad as fwAD
+from . import forward_over_reverse
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -70,7 +71,7 @@ def _validate_v(v: tuple, other: tuple, is_other_tuple: bool) -> None:
                                f"{len(v)}.")
         raise RuntimeError("The given v should contain a single Tensor.")
     for idx, (el_v, el_other) in enumerate(zip(v, other)):
-        if el_v.size() != el_other.size():
+        if el_v._data.shape != el_other._data.shape:
             prepend = f"Entry {idx} in " if is_other_tuple else ""
             raise RuntimeError(f"{prepend}v has invalid size: should be {el_other.size()} but "
                                f"got {el_v.size()}.")
@@ -385,21 +386,32 @@ def _scalar_output(func: Any, inputs: tuple, strict: bool, fn: str) -> tuple:
 def _second_order(func: Any, inputs: Any, v: Any, create_graph: bool, strict: bool,
                   fn: str) -> tuple:
     """``(func(inputs), v^T H)``: a backward pass recorded with ``create_graph=True`` gives the
-    gradient as a function of the inputs, and one more backward pass with ``v`` gives ``v^T H``.
+    gradient as a function of the inputs, and one more backward pass with ``v`` gives ``v^T H``
+    (double backward). ``hvp`` without create_graph or strict first tries forward-over-reverse
+    (forward_over_reverse.py: one pass, same values), and falls back to this on the same graph.
     """
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn)
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, fn, _V_INPUT_MSG)
-        is_outputs_tuple, outputs = _scalar_output(func, inputs, strict, fn)
-        jac = _autograd_grad(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict=strict)
-    with set_grad_enabled(True if create_graph else STATE.enabled):
-        grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
-        stage = "double_back" if fn == "vhp" else "double_back_trick"
-        result = _fill_in_zeros(grad_res, inputs, strict, create_graph, stage)
+
+        def call() -> tuple:
+            return _scalar_output(func, inputs, strict, fn)
+        result = None  # H v from forward-over-reverse: fresh tensors outside any graph
+        if fn == "hvp" and not create_graph and not strict:
+            is_outputs_tuple, outputs, result = forward_over_reverse.hvp(call, inputs, v)
+        else:
+            is_outputs_tuple, outputs = call()
+        if result is None:
+            jac = _autograd_grad(outputs, inputs, create_graph=True)
+            _check_requires_grad(jac, "jacobian", strict=strict)
+    if result is None:
+        with set_grad_enabled(True if create_graph else STATE.enabled):
+            grad_res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
+            stage = "double_back" if fn == "vhp" else "double_back_trick"
+            result = _fill_in_zeros(grad_res, inputs, strict, create_graph, stage)
+            result = _grad_postprocess(result, create_graph)
     outputs = _grad_postprocess(outputs, create_graph)
-    result = _grad_postprocess(result, create_graph)
     return (_tuple_postprocess(outputs, is_outputs_tuple),
             _tuple_postprocess(result, is_inputs_tuple))
 
@@ -414,9 +426,10 @@ def hvp(func: Any, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple:
     """``(func(inputs), H v)`` for a scalar function.
 
-    The Hessian of a twice continuously differentiable function is symmetric, so ``H v`` equals
-    ``v^T H``; it is computed like ``vhp``: forward, backward with ``create_graph=True``, and one
-    backward pass through that backward graph, with no recomputation (PyTorch's version adds a
-    third pass for the double-backward trick).
+    Forward-over-reverse: one forward pass carrying ``v`` as the inputs' tangent, one backward
+    pass whose formulas also give the gradient's derivative along ``v`` (forward_over_reverse.py).
+    With ``create_graph`` or ``strict``, or for what that pass does not cover, it is computed
+    like ``vhp`` (the Hessian is symmetric, so ``H v`` equals ``v^T H``): double backward, with
+    no recomputation (PyTorch's version adds a third pass for the double-backward trick).
     """
     return _second_order(func, inputs, v, create_graph, strict, "hvp")

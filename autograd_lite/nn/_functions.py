@@ -56,6 +56,7 @@ class LeakyRelu(Function):
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
 
     builtin, grad_fn_name = True, "LeakyReluBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, negative_slope: float) -> Any:
@@ -76,6 +77,7 @@ class Gelu(Function):
     """``x * Phi(x)`` (``approximate='none'``) or its tanh approximation."""
 
     builtin, grad_fn_name = True, "GeluBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, approximate: str) -> Any:

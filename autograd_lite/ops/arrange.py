@@ -21,6 +21,7 @@ from .shape import View, run, sizes_arg, view_of, wrap_dim
 
 class Repeat(Function):
     builtin, grad_fn_name = True, "RepeatBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, reps: tuple) -> Any:
@@ -53,6 +54,7 @@ def _dims_arg(dims: tuple, ndim: int) -> tuple:
 
 class Flip(Function):
     builtin, grad_fn_name = True, "FlipBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: tuple) -> Any:
@@ -71,6 +73,7 @@ def flip(input: Tensor, *dims: Any) -> Tensor:
 
 class Roll(Function):
     builtin, grad_fn_name = True, "RollBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, shifts: Any, dims: Any) -> Any:
@@ -120,6 +123,7 @@ def _join(op: type, dim: int, grads: tuple) -> Any:
 
 class Stack(Function):
     builtin, grad_fn_name = True, "StackBackward0"
+    edge_args = slice(1, None)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, dim: int, *tensors: Tensor) -> Any:
@@ -148,6 +152,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 
 class Cat(Function):
     builtin, grad_fn_name = True, "CatBackward0"
+    edge_args = slice(1, None)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, dim: int, *tensors: Tensor) -> Any:
@@ -197,6 +202,7 @@ class Split(Function):
     """Pieces of ``sizes`` along ``dim``, as views; the gradients are concatenated back."""
 
     builtin, grad_fn_name = True, "SplitWithSizesBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int, sizes: tuple) -> Any:
@@ -243,6 +249,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 class Unbind(Function):
     builtin, grad_fn_name = True, "UnbindBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Any:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ..backend import array_module
 from ..function import Function
 from ..tensor import Tensor
 from . import formula as F
-from .common import binary, operands, result_dtype
+from .common import binary, broadcast_error, operands, result_dtype
 
 
 def _scalars(a: Any, b: Any) -> tuple:
@@ -24,12 +26,19 @@ def _scalars(a: Any, b: Any) -> tuple:
     return (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
 
 
+# Add, Sub, Mul, Div are the most frequent ops: their forward calls NumPy directly (``binary``
+# does the same through one more call).
+
 class Add(Function):
     builtin, grad_fn_name = True, "AddBackward0"
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return binary(_add, a, b)
+        x, y = operands(a, b)
+        try:
+            return x + y
+        except ValueError:
+            raise broadcast_error(x, y) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
@@ -41,7 +50,11 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return binary(_sub, a, b)
+        x, y = operands(a, b)
+        try:
+            return x - y
+        except ValueError:
+            raise broadcast_error(x, y) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
@@ -52,47 +65,71 @@ class RSub(Sub):
     """``c - x`` with a number on the left: PyTorch records it as RsubBackward1."""
 
     grad_fn_name = "RsubBackward1"
+    edge_args = (1,)  # PyTorch's next_functions
+
+
+class AddAlpha(Function):
+    """``a + alpha * b`` (``add(a, b, alpha=...)``): one AddBackward0 node, as in PyTorch."""
+
+    builtin, grad_fn_name, edge_args = True, "AddBackward0", (0, 1)
+    sign = 1
+
+    @classmethod
+    def forward(cls, ctx: Any, a: Any, b: Any, alpha: Any) -> Any:
+        ctx.alpha = alpha = cls.sign * alpha
+        x, y = operands(a, b)
+        try:
+            return x + y * alpha
+        except ValueError:
+            raise broadcast_error(x, y) from None
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple:
+        return grad, (grad * ctx.alpha if ctx.needs_input_grad[1] else None), None
+
+
+class SubAlpha(AddAlpha):
+    """``a - alpha * b`` (SubBackward0)."""
+
+    grad_fn_name, sign = "SubBackward0", -1
 
 
 class Mul(Function):
-    builtin, grad_fn_name = True, "MulBackward0"
+    builtin, grad_fn_name, save_inputs = True, "MulBackward0", True  # a number is kept as is
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                              b if isinstance(b, Tensor) else None)
-        ctx.scalars = _scalars(a, b)
-        return binary(_mul, a, b)
+        x, y = operands(a, b)
+        try:
+            return x * y
+        except ValueError:
+            raise broadcast_error(x, y) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
         return (grad * b if need[0] else None), (grad * a if need[1] else None)
 
 
 class Div(Function):
-    builtin, grad_fn_name = True, "DivBackward0"
+    builtin, grad_fn_name, save_inputs = True, "DivBackward0", True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None,
-                              b if isinstance(b, Tensor) else None)
-        ctx.scalars = _scalars(a, b)
         x, y = operands(a, b)
         if result_dtype(x, y).kind != "f":
             # true division of integers (also 3 / int_tensor) gives float32, as in PyTorch
             x = x.astype("float32") if hasattr(x, "dtype") else float(x)
             y = y.astype("float32") if hasattr(y, "dtype") else float(y)
-        return binary(_div, x, y)
+        try:
+            return x / y
+        except ValueError:
+            raise broadcast_error(x, y) from None
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
         need = ctx.needs_input_grad
         ga = grad / b if need[0] else None
         gb = -grad * a / (b * b) if need[1] else None
@@ -100,7 +137,7 @@ class Div(Function):
 
 
 class Neg(Function):
-    builtin, grad_fn_name = True, "NegBackward0"
+    builtin, grad_fn_name, elementwise = True, "NegBackward0", True
 
     @staticmethod
     def forward(ctx: Any, a: Tensor) -> Any:
@@ -115,6 +152,7 @@ class Pow(Function):
     """``x ** c`` for a number ``c`` (PowBackward0)."""
 
     builtin, grad_fn_name = True, "PowBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, exponent: Any) -> Any:
@@ -174,16 +212,20 @@ class PowTensor(Function):
 
 class RPowScalar(PowTensor):
     grad_fn_name = "PowBackward2"
+    edge_args = (1,)  # PyTorch's next_functions
 
 
 def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
            keep_int: bool = False, grad_fn_name: str | None = None) -> type:
     """Build a one-input op whose backward is ``grad * derivative(x_or_output)``."""
 
+    np_fn = getattr(np, np_name)
+
     def forward(ctx: Any, a: Tensor) -> Any:
-        if not save_output:
-            ctx.save_for_backward(a)
-        return getattr(array_module(a._data), np_name)(a._data if keep_int else _float(a._data))
+        x = a._data
+        if x.__class__ is np.ndarray and x.dtype.kind == "f":  # the common case, directly
+            return np_fn(x)
+        return getattr(array_module(x), np_name)(x if keep_int else _float(x))
 
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (saved,) = ctx.saved_tensors
@@ -191,7 +233,7 @@ def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
 
     return type(name, (Function,), {
         "builtin": True, "grad_fn_name": grad_fn_name or f"{name}Backward0",
-        "save_output": save_output,
+        "save_output": save_output, "save_inputs": not save_output, "elementwise": True,
         "forward": staticmethod(forward), "backward": staticmethod(backward),
         "__doc__": f"Elementwise {np_name} (forward and backward)."})
 
@@ -215,7 +257,7 @@ Reciprocal = _unary("Reciprocal", "reciprocal", lambda y: -y * y, save_output=Tr
 class Rsqrt(Function):
     """``1 / sqrt(x)``; derivative ``-y**3 / 2``."""
 
-    builtin, grad_fn_name, save_output = True, "RsqrtBackward0", True
+    builtin, grad_fn_name, save_output, elementwise = True, "RsqrtBackward0", True, True
 
     @staticmethod
     def forward(ctx: Any, a: Tensor) -> Any:
@@ -233,7 +275,7 @@ Abs = _unary("Abs", "abs", F.sign, keep_int=True)  # abs of an int tensor stays 
 class Sigmoid(Function):
     """Logistic function, computed without overflow for large |x|."""
 
-    builtin, grad_fn_name, save_output = True, "SigmoidBackward0", True
+    builtin, grad_fn_name, save_output, elementwise = True, "SigmoidBackward0", True, True
 
     @staticmethod
     def forward(ctx: Any, a: Tensor) -> Any:
@@ -249,7 +291,7 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    builtin, grad_fn_name, save_output = True, "ReluBackward0", True
+    builtin, grad_fn_name, save_output, elementwise = True, "ReluBackward0", True, True
 
     @staticmethod
     def forward(ctx: Any, a: Tensor) -> Any:
@@ -259,22 +301,6 @@ class Relu(Function):
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
         return grad * (y > 0)
-
-
-def _add(x: Any, y: Any) -> Any:
-    return x + y
-
-
-def _sub(x: Any, y: Any) -> Any:
-    return x - y
-
-
-def _mul(x: Any, y: Any) -> Any:
-    return x * y
-
-
-def _div(x: Any, y: Any) -> Any:
-    return x / y
 
 
 def _pow(x: Any, y: Any) -> Any:
@@ -289,6 +315,7 @@ from .selection import (  # noqa: E402,F401
     Maximum,
     Minimum,
     Round,
+    RoundDecimals,
     Sign,
     ToCopy,
     Where,

@@ -7,12 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from ..apply import _apply_builtin as _apply  # Op.apply without the classmethod call
 from ..backend import array_module
 from ..tensor import Tensor
 from .common import binary, operands
 from .elementwise import (
     Abs,
     Add,
+    AddAlpha,
     Clamp,
     ClampTensor,
     Clone,
@@ -31,6 +33,7 @@ from .elementwise import (
     Reciprocal,
     Relu,
     Round,
+    RoundDecimals,
     RPowScalar,
     Rsqrt,
     RSub,
@@ -39,6 +42,7 @@ from .elementwise import (
     Sin,
     Sqrt,
     Sub,
+    SubAlpha,
     Tan,
     Tanh,
     Where,
@@ -95,14 +99,14 @@ def _t(x: Any) -> Any:
 def add(input: Any, other: Any, alpha: Any = 1) -> Tensor:
     """``input + alpha * other``."""
     if alpha != 1:
-        other = Mul.apply(_t(other), alpha)
+        return AddAlpha.apply(_t(input), _t(other), alpha)
     return Add.apply(_t(input), _t(other))
 
 
 def sub(input: Any, other: Any, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``."""
     if alpha != 1:
-        other = Mul.apply(_t(other), alpha)
+        return SubAlpha.apply(_t(input), _t(other), alpha)
     return Sub.apply(_t(input), _t(other))
 
 
@@ -130,7 +134,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def neg(input: Tensor) -> Tensor:
-    return Neg.apply(input)
+    return _apply(Neg, input)
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
@@ -149,7 +153,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 
 
 def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
-    return Round.apply(input, decimals)
+    return Round.apply(input, decimals) if decimals == 0 else RoundDecimals.apply(input, decimals)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
@@ -162,7 +166,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 def _unary_fn(op: type) -> Any:
     def fn(input: Tensor) -> Tensor:
-        return op.apply(input)
+        return _apply(op, input)
     fn.__name__ = op.__name__.lower()
     fn.__doc__ = op.__doc__
     return fn
@@ -254,10 +258,15 @@ TENSOR_METHODS.update(
     where=lambda self, condition, other: Where.apply(condition, self, _t(other)),
     allclose=allclose, equal=equal, clamp_min=lambda self, min: clamp(self, min=min),
     clamp_max=lambda self, max: clamp(self, max=max),
-    __add__=lambda self, o: Add.apply(self, _t(o)), __radd__=lambda self, o: Add.apply(_t(o), self),
-    __sub__=sub, __rsub__=lambda self, o: RSub.apply(_t(o), self),
-    __mul__=lambda self, o: Mul.apply(self, _t(o)), __rmul__=lambda self, o: Mul.apply(_t(o), self),
-    __truediv__=div, __rtruediv__=_rtruediv,
+    __add__=lambda self, o: _apply(Add, self, _t(o) if isinstance(o, np.ndarray) else o),
+    # ``2 + x`` is recorded as ``x + 2`` (the tensor's edge first), as PyTorch does
+    __radd__=lambda self, o: _apply(Add, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __sub__=lambda self, o: _apply(Sub, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __rsub__=lambda self, o: _apply(RSub, _t(o) if isinstance(o, np.ndarray) else o, self),
+    __mul__=lambda self, o: _apply(Mul, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __rmul__=lambda self, o: _apply(Mul, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __truediv__=lambda self, o: _apply(Div, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __rtruediv__=_rtruediv,
     __pow__=pow, __rpow__=lambda self, o: pow(_t(o), self), __neg__=neg, __abs__=abs,
     __pos__=lambda self: self,
     __eq__=eq, __ne__=ne, __lt__=lt, __le__=le, __gt__=gt, __ge__=ge,

@@ -3,52 +3,93 @@
 A derivative is written once (DESIGN principle 1). A plain ``backward()`` runs it on arrays, which
 is fast; under ``create_graph=True`` the engine passes tensors, the same formula is recorded, and
 second derivatives follow. Arithmetic operators (``+ - * / ** @``, comparisons, ``.T``) already
-work on both; these functions cover the rest.
+work on both; these functions cover the rest (NumPy arrays first: the plain backward's hot path).
+``autograd.functional.hvp`` also runs formulas on dual arrays (``dual.py``: value and tangent).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from numpy import ndarray
+
 from ..backend import array_module
 from ..tensor import Tensor
+from .dual import Dual, elementwise, value
 
 
 def _xp(x: Any) -> Any:
     return array_module(x)
 
 
+def _on_dual(name: str, x: Dual) -> Dual:
+    """The built-in op ``name`` (``"Cos"``...) on a dual array."""
+    from . import elementwise as ops  # elementwise.py builds on this module
+    return elementwise(getattr(ops, name), x)
+
+
 def cos(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.cos(x)
+    if x.__class__ is Dual:
+        return _on_dual("Cos", x)
     return x.cos() if isinstance(x, Tensor) else _xp(x).cos(x)
 
 
 def sin(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.sin(x)
+    if x.__class__ is Dual:
+        return _on_dual("Sin", x)
     return x.sin() if isinstance(x, Tensor) else _xp(x).sin(x)
 
 
 def exp(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.exp(x)
+    if x.__class__ is Dual:
+        return _on_dual("Exp", x)
     return x.exp() if isinstance(x, Tensor) else _xp(x).exp(x)
 
 
 def log(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.log(x)
+    if x.__class__ is Dual:
+        return _on_dual("Log", x)
     return x.log() if isinstance(x, Tensor) else _xp(x).log(x)
 
 
 def sign(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.sign(x)
+    if x.__class__ is Dual:  # its derivative is zero
+        return _xp(x.v).sign(x.v)
     return x.sign() if isinstance(x, Tensor) else _xp(x).sign(x)
 
 
 def sqrt(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.sqrt(x)
+    if x.__class__ is Dual:
+        return _on_dual("Sqrt", x)
     return x.sqrt() if isinstance(x, Tensor) else _xp(x).sqrt(x)
 
 
 def tanh(x: Any) -> Any:
+    if x.__class__ is ndarray:
+        return np.tanh(x)
+    if x.__class__ is Dual:
+        return _on_dual("Tanh", x)
     return x.tanh() if isinstance(x, Tensor) else _xp(x).tanh(x)
 
 
 def sigmoid(x: Any) -> Any:
     if isinstance(x, Tensor):
         return x.sigmoid()
+    if x.__class__ is Dual:
+        return _on_dual("Sigmoid", x)
     xp = _xp(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -60,23 +101,32 @@ def where(cond: Any, a: Any, b: Any) -> Any:
         from .elementwise import Where
         c = cond if isinstance(cond, Tensor) else Tensor._make(cond)
         return Where.apply(c, a, b)
-    c = cond._data if isinstance(cond, Tensor) else cond
+    c = cond._data if isinstance(cond, Tensor) else value(cond)
+    if a.__class__ is Dual or b.__class__ is Dual:  # the choice is made for the tangent too
+        return Dual(where(c, value(a), value(b)), where(c, _tangent(a), _tangent(b)))
     out = _xp(c).where(c, a, b)
     dt = getattr(a, "dtype", None) or getattr(b, "dtype", None)
     return out if dt is None or out.dtype == dt else out.astype(dt)
+
+
+def _tangent(x: Any) -> Any:
+    """The tangent of a Dual; 0.0 for anything else (a constant)."""
+    return x.t if x.__class__ is Dual else 0.0
 
 
 def zeros_like(x: Any) -> Any:
     if isinstance(x, Tensor):
         from ..creation import zeros_like as z
         return z(x)
-    return _xp(x).zeros_like(x)
+    return _xp(value(x)).zeros_like(value(x))
 
 
 def sum(x: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """Sum over ``dim`` (int, tuple or None for all)."""
     if isinstance(x, Tensor):
         return x.sum(dim, keepdim) if dim is not None else x.sum()
+    if x.__class__ is Dual:
+        return x.sum(dim, keepdim)
     return _xp(x).sum(x, axis=dim, keepdims=keepdim)
 
 
@@ -88,6 +138,8 @@ def expand(x: Any, shape: tuple) -> Any:
     """Broadcast ``x`` to ``shape`` (a read-only view for arrays)."""
     if isinstance(x, Tensor):
         return x.expand(*shape)
+    if x.__class__ is Dual:
+        return x.linear(expand, shape)
     return _xp(x).broadcast_to(x, shape)
 
 
@@ -102,7 +154,7 @@ def unsqueeze_dims(x: Any, dims: tuple) -> Any:
 def transpose(x: Any, d0: int, d1: int) -> Any:
     if isinstance(x, Tensor):
         return x.transpose(d0, d1)
-    return _xp(x).swapaxes(x, d0, d1)
+    return x.swapaxes(d0, d1)  # an array or a Dual
 
 
 def sum_to(x: Any, shape: tuple) -> Any:
@@ -111,6 +163,8 @@ def sum_to(x: Any, shape: tuple) -> Any:
         return x
     if isinstance(x, Tensor):
         return x.sum_to_size(shape)
+    if x.__class__ is Dual:
+        return x.linear(sum_to, shape)
     lead = x.ndim - len(shape)
     if lead < 0:
         raise RuntimeError(f"size {list(x.shape)} is not expandable to size {list(shape)}.")
@@ -119,7 +173,7 @@ def sum_to(x: Any, shape: tuple) -> Any:
     for i, s in enumerate(shape):
         if s != 1 and x.shape[i + lead] != s:
             raise RuntimeError(f"size {list(x.shape)} is not expandable to size {list(shape)}.")
-    out = _xp(x).sum(x, axis=axes, keepdims=True) if axes else x
+    out = x.sum(axis=axes, keepdims=True) if axes else x
     return out.reshape(shape)
 
 
@@ -133,11 +187,14 @@ def matmul(a: Any, b: Any) -> Any:
     return a @ b
 
 
-def like(value: Any, grad: Any) -> Any:
-    """A tensor kept on ctx (not saved), as an array when the formula runs on arrays."""
-    if isinstance(value, Tensor) and not isinstance(grad, Tensor):
-        return value._data
-    return value
+def like(kept: Any, grad: Any) -> Any:
+    """A tensor kept on ctx (not saved), as an array when the formula runs on arrays (a Dual
+    with its forward-mode tangent when it runs on Duals)."""
+    if isinstance(kept, Tensor) and not isinstance(grad, Tensor):
+        if grad.__class__ is Dual and kept._fw_grad is not None and kept._rg:
+            return Dual(kept._data, kept._fw_grad._data)
+        return kept._data
+    return kept
 
 
 def is_tensor(x: Any) -> bool:

@@ -120,6 +120,7 @@ class Index(Function):
     """``x[idx]`` with advanced indices (a copy)."""
 
     builtin, grad_fn_name = True, "IndexBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
     advanced = True
 
     @staticmethod
@@ -154,6 +155,7 @@ class IndexScatter(Function):
     index; its own backward gathers ``idx`` again."""
 
     builtin, grad_fn_name = True, "IndexPutBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, grad: Tensor, shape: tuple, idx: tuple, advanced: bool) -> Any:
@@ -220,6 +222,7 @@ class SetItem(Function):
     """``x[idx] = v`` computed out of place (CopySlices); see ``methods.setitem``."""
 
     builtin, grad_fn_name = True, "CopySlices"
+    edge_args = (0, 2)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, idx: tuple, v: Any) -> Any:

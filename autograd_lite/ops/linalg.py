@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from . import formula as F
 from .common import broadcast_error
 from .reduce import type_name
-from .shape import View, data, expand, run
+from .shape import Squeeze4, T, UnsafeView, Unsqueeze, View, data, expand, run
 
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
             "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
@@ -38,11 +38,10 @@ def _tr(x: Any) -> Any:
 
 
 class Matmul(Function):
-    builtin, grad_fn_name = True, "UnsafeViewBackward0"
+    builtin, grad_fn_name, save_inputs = True, "UnsafeViewBackward0", True
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, b: Tensor) -> Any:
-        ctx.save_for_backward(a, b)
         return a._data @ b._data
 
     @staticmethod
@@ -209,58 +208,37 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     return View.apply(input, (input._data.shape[0], 1)) * vec2
 
 
-class Linear(Function):
-    """``input @ weight.T + bias`` as one node (AddmmBackward0 for a 2-D input with bias)."""
+class Addmm(Function):
+    """``bias + mat1 @ mat2`` as one node (AddmmBackward0): ``nn.Linear``'s product, where
+    PyTorch calls ``addmm(bias, input, weight.t())``; its edges are (bias, mat1, mat2)."""
 
     builtin, grad_fn_name = True, "AddmmBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Tensor, w: Tensor, b: Any) -> Any:
+    def forward(ctx: Any, b: Tensor, x: Tensor, wt: Tensor) -> Any:
         need = ctx.needs_input_grad
-        ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        out = x._data @ w._data.T
-        if b is not None:
-            out += b._data
+        ctx.save_for_backward(x if need[2] else None, wt if need[1] else None)
+        out = x._data @ wt._data
+        out += b._data
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
-        x, w = ctx.saved_tensors
+        x, wt = ctx.saved_tensors
         need = ctx.needs_input_grad
-        nd = grad.ndim
-        gx = gw = gb = None
-        if need[0]:
-            gx = grad @ w
-        if nd > 2 and (need[1] or need[2]):
-            grad = grad.reshape(-1, grad.shape[-1])
-            if need[1]:
-                x = x.reshape(-1, x.shape[-1])
-            nd = 2
-        if need[1]:
-            gw = _tr(grad) @ x if nd == 2 else grad[:, None] * x
-        if need[2]:
-            gb = F.sum(grad, 0) if nd == 2 else grad
-        return gx, gw, gb
-
-
-class LinearNoBias(Linear):
-    grad_fn_name = "MmBackward0"
-
-
-class LinearView(Linear):
-    grad_fn_name = "ViewBackward0"
-
-
-class LinearUnsafeView(Linear):
-    grad_fn_name = "UnsafeViewBackward0"
-
-
-class LinearVec(Linear):
-    grad_fn_name = "SqueezeBackward4"
+        # mat2's gradient as the transpose of ``grad.T @ x``: mat2 is ``weight.t()``, so after
+        # TBackward0 the weight gets a C-ordered array that becomes its .grad without a copy
+        gb = None
+        if need[0]:  # a (out,) bias: sum over the batch here; other shapes: the engine sums
+            gb = F.sum(grad, 0) if ctx._in_meta[0][0] == grad.shape[1:] else grad
+        return gb, (grad @ _tr(wt) if need[1] else None), \
+            (_tr(_tr(grad) @ x) if need[2] else None)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``: the affine map of ``nn.Linear``."""
+    """``input @ weight.T + bias``: the affine map of ``nn.Linear``, recorded as PyTorch does
+    (``TBackward0`` of the weight, then ``AddmmBackward0`` or ``MmBackward0``, with views
+    around a 1-D or N-D input)."""
     x, w = input._data, weight._data
     if w.ndim != 2 or x.ndim == 0:
         out = matmul(input, weight.t())
@@ -269,21 +247,39 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise _shapes_error((math.prod(x.shape[:-1]), x.shape[-1]), (w.shape[1], w.shape[0]))
     _check_dtypes(x, w)
     nd = x.ndim
-    if bias is None:
-        op = LinearNoBias if nd == 2 else LinearVec if nd == 1 else LinearUnsafeView
-    else:
-        op = Linear if nd == 2 else LinearView
+    if bias is not None:
         bs = bias._data.shape
         if bs and (len(bs) > nd or bs[-1] not in (1, w.shape[0]) or
                    any(s != 1 for s in bs[:-1])):
             expand(Tensor._make(bias._data), x.shape[:-1] + (w.shape[0],))  # PyTorch's message
-    return op.apply(input, weight, bias)
+    wt = _t_view(weight)
+    if nd == 2:
+        return Mm.apply(input, wt) if bias is None else Addmm.apply(bias, input, wt)
+    if bias is None and nd == 1:
+        return Squeeze4.apply(Mm.apply(Unsqueeze.apply(input, (1,) + x.shape), wt),
+                              (w.shape[0],))
+    out_shape = x.shape[:-1] + (w.shape[0],)
+    x2 = View.apply(input, (-1, x.shape[-1]))
+    if bias is None:
+        return UnsafeView.apply(Mm.apply(x2, wt), out_shape)
+    return View.apply(Addmm.apply(bias, x2, wt), out_shape)
+
+
+def _t_view(weight: Tensor) -> Tensor:
+    """``weight.t()``: TBackward0, a view sharing the weight's version counter."""
+    out = T.apply(weight, 0, 1)
+    if weight._vc is None:
+        weight._vc = [0]
+    out._vc = weight._vc
+    out._base = weight if weight._base is None else weight._base
+    return out
 
 
 class DiagTake(Function):
     """The ``k``-th diagonal of a matrix, as a copy."""
 
     builtin, grad_fn_name = True, "DiagonalBackward0_copy"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, m: Tensor, k: int) -> Any:
@@ -299,6 +295,7 @@ class DiagPut(Function):
     """Zeros of ``shape`` with ``v`` on the ``k``-th diagonal."""
 
     builtin, grad_fn_name = True, "DiagEmbedBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, v: Tensor, k: int, shape: tuple) -> Any:

@@ -36,6 +36,7 @@ def _softplus_neg(x: Any) -> Any:
 
 class Softmax(Function):
     builtin, grad_fn_name, save_output = True, "SoftmaxBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Any:
@@ -54,6 +55,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     builtin, grad_fn_name, save_output = True, "LogSoftmaxBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Any:
@@ -139,6 +141,7 @@ def _reduce(loss: Any, reduction: str) -> Any:
 
 class MseLoss(Function):
     builtin, grad_fn_name = True, "MseLossBackward0"
+    edge_args = (0, 1)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, t: Tensor, reduction: str) -> Any:
@@ -172,6 +175,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
 
 class BinaryCrossEntropy(Function):
     builtin, grad_fn_name = True, "BinaryCrossEntropyBackward0"
+    edge_args = (0, 1)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, t: Tensor, w: Any, reduction: str) -> Any:
@@ -219,6 +223,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 class BinaryCrossEntropyWithLogits(Function):
     builtin, grad_fn_name = True, "BinaryCrossEntropyWithLogitsBackward0"
+    edge_args = (0, 1)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, t: Tensor, w: Any, pw: Any, reduction: str) -> Any:
@@ -267,6 +272,7 @@ class NllLoss(Function):
     """``-input[i, target[i]] * weight[target[i]]``, reduced; class dimension 1 (0 for 1-D)."""
 
     builtin, grad_fn_name = True, "NllLossBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, target: Any, weight: Any, ignore_index: int,

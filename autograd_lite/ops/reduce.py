@@ -81,6 +81,7 @@ def unreduce(g: Any, meta: tuple) -> Any:
 
 class Sum(Function):
     builtin, grad_fn_name = True, "SumBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, keepdim: bool, dtype: Any) -> Any:
@@ -108,6 +109,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None
 
 class Mean(Function):
     builtin, grad_fn_name = True, "MeanBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, keepdim: bool, dtype: Any) -> Any:
@@ -166,6 +168,7 @@ class MaxDim(Function):
     """max(dim): values and indices; the gradient goes to the index (MaxBackward0)."""
 
     builtin, grad_fn_name = True, "MaxBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
     fn = "max"
 
     @classmethod
@@ -223,6 +226,7 @@ class Amax(Function):
     """amax over dims; ties share the gradient evenly."""
 
     builtin, grad_fn_name, save_output = True, "AmaxBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
     fn = "amax"
 
     @classmethod
@@ -301,6 +305,7 @@ class SumToSize(Function):
     """Sum a broadcast tensor down to ``size``; its backward expands back (SumBackward1)."""
 
     builtin, grad_fn_name = True, "SumBackward1"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, size: tuple) -> Any:

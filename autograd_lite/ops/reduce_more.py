@@ -25,6 +25,7 @@ from .shape import data, run, wrap_dim
 
 class Var(Function):
     builtin, grad_fn_name = True, "VarBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, correction: float, keepdim: bool) -> Any:
@@ -50,6 +51,7 @@ def _centered(x: Any, ctx: Any) -> Any:
 
 class Std(Function):
     builtin, grad_fn_name, save_output = True, "StdBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, correction: float, keepdim: bool) -> Any:
@@ -97,6 +99,7 @@ class Prod(Function):
     """Product; the gradient is the product of the other elements, exact with zeros."""
 
     builtin, grad_fn_name, save_output = True, "ProdBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, keepdim: bool, dtype: Any) -> Any:
@@ -142,6 +145,7 @@ class VectorNorm(Function):
     """p-norm over dims (p = 2, 1, inf, -inf, 0 or any number); the gradient at 0 is 0."""
 
     builtin, grad_fn_name, save_output = True, "LinalgVectorNormBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, ord: float, dims: Any, keepdim: bool) -> Any:
@@ -208,6 +212,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
 
 class Logsumexp(Function):
     builtin, grad_fn_name, save_output = True, "LogsumexpBackward0", True
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: Any, keepdim: bool) -> Any:
@@ -235,6 +240,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 class Cumsum(Function):
     builtin, grad_fn_name = True, "CumsumBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int, dtype: Any) -> Any:

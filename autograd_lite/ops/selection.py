@@ -17,6 +17,7 @@ _TORCH_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
 
 class Clamp(Function):
     builtin, grad_fn_name = True, "ClampBackward1"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, lo: Any, hi: Any) -> Any:
@@ -55,12 +56,14 @@ class ClampTensor(Clamp):
     """``clamp`` with tensor bounds, which are differentiable too (ClampBackward0)."""
 
     grad_fn_name = "ClampBackward0"
+    edge_args = None  # PyTorch's next_functions
 
 
 class Round(Function):
     """Rounding (half to even, as PyTorch); its derivative is zero almost everywhere."""
 
     builtin, grad_fn_name = True, "RoundBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, decimals: int = 0) -> Any:
@@ -69,6 +72,12 @@ class Round(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
         return grad * 0, None
+
+
+class RoundDecimals(Round):
+    """``round(x, decimals=d)`` with ``d != 0`` (RoundBackward1)."""
+
+    grad_fn_name = "RoundBackward1"
 
 
 class Sign(Function):
@@ -120,6 +129,7 @@ class Where(Function):
     """``where(cond, x, y)``: x where cond is true, else y; the gradient follows the same choice."""
 
     builtin, grad_fn_name = True, "WhereBackward0"
+    edge_args = (1, 2)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
@@ -166,6 +176,7 @@ class ToCopy(Function):
     """A change of dtype and/or device; the gradient goes back to the input's dtype and device."""
 
     builtin, grad_fn_name = True, "ToCopyBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, a: Tensor, np_dtype: Any, dev: Any) -> Any:

@@ -96,6 +96,7 @@ class View(Function):
     """A new shape for the same elements (``view``, ``reshape``, ``flatten``...)."""
 
     builtin, grad_fn_name = True, "ViewBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, shape: tuple) -> Any:
@@ -218,6 +219,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 class Transpose(Function):
     builtin, grad_fn_name = True, "TransposeBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, d0: int, d1: int) -> Any:
@@ -226,6 +228,8 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
+        if grad.__class__ is np.ndarray:  # a plain backward (nn.Linear's weight.t()): directly
+            return grad.swapaxes(*ctx.dims), None, None
         return run(Transpose, grad, *ctx.dims), None, None
 
 
@@ -249,6 +253,7 @@ def t(input: Tensor) -> Tensor:
 
 class Permute(Function):
     builtin, grad_fn_name = True, "PermuteBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, dims: tuple) -> Any:
@@ -257,7 +262,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
-        return run(Permute, grad, tuple(int(i) for i in np.argsort(ctx.dims))), None
+        dims = ctx.dims  # the inverse permutation (sorting positions by where they go)
+        return run(Permute, grad, tuple(sorted(range(len(dims)), key=dims.__getitem__))), None
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -298,6 +304,7 @@ def _mT(self: Tensor) -> Tensor:
 
 class Expand(Function):
     builtin, grad_fn_name = True, "ExpandBackward0"
+    edge_args = (0,)  # PyTorch's next_functions
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, shape: tuple) -> Any:

@@ -123,7 +123,7 @@ def _boundary(outputs: tuple, own: set, start: int) -> list:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for k, (nxt, nr) in enumerate(node.next_functions):
+        for k, (nxt, nr) in enumerate(node._edges):
             if nxt is None:
                 continue
             if isinstance(nxt, AccumulateGrad):
@@ -182,16 +182,16 @@ class _NonReentrant(Function):
                  if isinstance(o, Tensor) and o.requires_grad and g is not None]
         live = [t for t in targets if t is not None]
         cut = [k[0] for k in edges if k[0] != "leaf"]
-        saved_next = [n.next_functions for n in cut]
+        saved_next = [n._edges for n in cut]
         try:  # stop at the boundary: earlier parts of the graph are the outer pass's business
             for n in cut:
-                n.next_functions = ()
+                n._edges = ()
             res = iter(_grad([o for o, _ in pairs], live, [g for _, g in pairs],
                              allow_unused=True, create_graph=graph)) if pairs and live \
                 else iter([None] * len(live))
         finally:
             for n, nf in zip(cut, saved_next):
-                n.next_functions = nf
+                n._edges = nf
         got = [None if t is None else next(res) for t in targets]
         arg_grads = iter(got[:n_args])
         tensor_grads = [next(arg_grads) if t.requires_grad else None
