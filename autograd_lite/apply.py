@@ -5,12 +5,16 @@
   node (edges to the inputs' nodes, the inputs' shapes and dtypes), keep what backward needs
   (``save_inputs``, ``save_output``, or the op's own ``save_for_backward``), run forward with
   recording off, and make the output point at the node.
+* ``unary_op`` and ``scalar_op`` make ``t.sin()``... and ``t * 0.5``... : the recorded case of
+  ``_apply_builtin`` for one tensor (and a Python float) written out, the op's NumPy function
+  called directly; anything else goes to ``_apply_builtin``.
 * ``_apply_recorded`` is the general path: custom Functions (with forward-mode AD's tangents).
   Built-in ops with tangents run here and then get them from ``forward_ad.apply_dual``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from numpy import ndarray
@@ -28,6 +32,8 @@ _new = object.__new__
 
 
 _SAME = (None,)  # _in_meta of elementwise ops: the gradient has the input's shape and dtype
+_TRUE = (True,)
+_TRUE_FALSE, _SAME_NONE = (True, False), (None, None)
 
 
 def _edge_meta(a: Any) -> tuple:
@@ -102,6 +108,11 @@ def _apply_builtin(cls: Any, *args: Any) -> Any:
         raw = cls.forward(ctx, *args)
     finally:
         STATE.enabled = True
+    return _finish(cls, ctx, raw)
+
+
+def _finish(cls: Any, ctx: Any, raw: Any) -> Any:
+    """The output tensor(s) of a recorded built-in op, pointing at its node ``ctx``."""
     if raw.__class__ is tuple:
         return _finish_outputs(cls, ctx, raw)
     if raw.__class__ is ndarray:
@@ -119,6 +130,79 @@ def _apply_builtin(cls: Any, *args: Any) -> Any:
     else:
         out._rg, out.grad_fn = False, None
     return out
+
+
+def unary_op(cls: Any) -> Callable:
+    """``input -> cls.apply(input)`` for a one-input elementwise op (``sin``, ``exp``...), with
+    the common recorded case (a tensor that requires grad) written out. What the op's class
+    says is read once, here."""
+    if not cls.elementwise:
+        def plain(input: Any) -> Any:  # noqa: A002
+            return _apply_builtin(cls, input)
+        return plain
+    node_cls, ufunc, forward = cls._backward_cls, cls.ufunc, cls.forward
+    save_inputs, save_output = cls.save_inputs, cls.save_output
+
+    def apply(input: Any) -> Any:  # noqa: A002 (torch.sin(input=...))
+        a = input
+        if a.__class__ is not Tensor or not (a._rg and STATE.enabled) or FW_LEVEL[0] >= 0 or \
+                a._vc is not None and a._vc[0] or a._inference:
+            return _apply_builtin(cls, a)
+        ctx = _new(node_cls)
+        ctx._seq = next(_seq)
+        fn = a.grad_fn
+        ctx.needs_input_grad, ctx._in_meta = _TRUE, _SAME
+        ctx._edges = ((fn, a._output_nr) if fn is not None else _leaf_edge(a),)
+        ctx._saved = (a,) if save_inputs else None
+        d = a._data
+        if ufunc is not None and d.__class__ is ndarray:  # the op is one NumPy call
+            raw = ufunc(d)  # (a float array, as it requires grad: the result is float too)
+            if raw.__class__ is not ndarray:  # a NumPy scalar, from a 0-d array
+                return _finish(cls, ctx, raw)
+        else:
+            STATE.enabled = False
+            try:
+                raw = forward(ctx, a)
+            finally:
+                STATE.enabled = True
+            if raw.__class__ is not ndarray or raw.dtype.kind != "f":  # e.g. a CuPy array
+                return _finish(cls, ctx, raw)
+        out = _new(Tensor)
+        if save_output:  # kept as its array and version counter (see saved.py)
+            box = [0]
+            out._data, out._rg, out.grad_fn, out._output_nr, out._vc = raw, True, ctx, 0, box
+            entry = (None, 0, raw, box, 0, True, None)
+            ctx._saved = (entry,) if ctx._saved is None else ctx._saved + (entry,)
+        else:
+            out._data, out._rg, out.grad_fn, out._output_nr, out._vc = raw, True, ctx, 0, None
+        return out
+    return apply
+
+
+def scalar_op(cls: Any, general: Callable) -> Callable:
+    """``tensor op other`` for ``+ - * /`` (``cls.ufunc``): the common recorded case (a float
+    array that requires grad and a Python float) written out, anything else ``general``. The
+    gradient for the tensor has its shape and dtype, so it needs no fitting (``_in_meta``)."""
+    node_cls, ufunc, save_inputs = cls._backward_cls, cls.ufunc, cls.save_inputs
+
+    def apply(a: Any, b: Any) -> Any:
+        if b.__class__ is not float or a.__class__ is not Tensor or \
+                not (a._rg and STATE.enabled) or FW_LEVEL[0] >= 0 or \
+                a._vc is not None and a._vc[0] or a._inference or a._data.__class__ is not ndarray:
+            return general(a, b)
+        ctx = _new(node_cls)
+        ctx._seq = next(_seq)
+        fn = a.grad_fn
+        ctx.needs_input_grad, ctx._in_meta = _TRUE_FALSE, _SAME_NONE
+        ctx._edges = ((fn, a._output_nr) if fn is not None else _leaf_edge(a), _NONE_EDGE)
+        ctx._saved = (a, b) if save_inputs else None
+        raw = ufunc(a._data, b)  # a float array (it requires grad): NumPy keeps its dtype
+        if raw.__class__ is not ndarray:  # a NumPy scalar, from a 0-d array
+            return _finish(cls, ctx, raw)
+        out = _new(Tensor)
+        out._data, out._rg, out.grad_fn, out._output_nr, out._vc = raw, True, ctx, 0, None
+        return out
+    return apply
 
 
 def _leaf_edge(a: Any) -> tuple:

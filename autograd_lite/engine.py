@@ -1,8 +1,8 @@
 """The backward engine: walks the graph from the outputs in topological order, without recursion.
 
-1. Count, for every node reachable from the outputs, how many edges lead into it.
-2. Start from the output nodes; a node runs once every edge into it has delivered its gradient
-   (Kahn's algorithm). Among ready nodes the most recently created runs first, as in PyTorch.
+1. Find the nodes reachable from the outputs and put them in order: latest created first, which
+   runs every node after all the nodes that send it a gradient (see ``_discover``).
+2. Run them in that order, each on the sum of the gradients its outputs received.
 3. Running a node = tensor hooks on its incoming gradient, ``retain_grad``, then its backward
    formula; leaves (AccumulateGrad) add the gradient into ``.grad``.
 Backward formulas are ordinary tensor code: under ``create_graph=True`` they are recorded, which
@@ -11,17 +11,21 @@ is how second and higher derivatives work.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from numpy import ndarray
 
+from .apply import _SAME, _SAME_NONE
 from .backend import array_module
 from .function import FREED, FW_LEVEL, RAW, AccumulateGrad, _edge, pick_edges, unpick_edges
 from .grad_mode import STATE
 from .ops import formula
 from .tensor import Tensor
+
+_SEQ = attrgetter("_seq")
+_FIRST = float("inf")
 
 
 def _as_list(x: Any) -> list:
@@ -61,44 +65,43 @@ def _root_grads(outputs: list, grads: list, create_graph: bool) -> list:
     return result
 
 
-def _discover(roots: list) -> dict:
-    """Number of edges into each node reachable from ``roots`` (roots included, possibly 0)."""
-    deps = dict.fromkeys(roots, 0)
-    stack = list(roots)
+def _discover(roots: list) -> list:
+    """Every node reachable from ``roots``, in the order the engine runs them.
+
+    A node is created after the nodes of its inputs, so it has a larger sequence number: running
+    nodes latest first runs each one after all the nodes that send it a gradient (PyTorch's engine
+    also runs the latest ready node first). Leaves (AccumulateGrad) run as soon as they are ready,
+    as in PyTorch: right after their earliest consumer.
+    """
+    key = {n: n._seq for n in roots if n.__class__ is not AccumulateGrad}
+    leaves = {n: None for n in roots if n.__class__ is AccumulateGrad}  # -> earliest consumer
+    stack = list(key)
     pop, push = stack.pop, stack.append
     while stack:
-        for nxt, _ in pop()._edges:
-            if nxt is None:
-                continue
-            if nxt in deps:
-                deps[nxt] += 1
-            else:
-                deps[nxt] = 1
-                push(nxt)
-    return deps
-
-
-def _needed(roots: list, deps: dict, targets: set) -> set:
-    """Nodes whose backward must run to reach a target (children before parents)."""
-    order = []
-    remaining = dict(deps)
-    ready = [n for n in roots if remaining.get(n, 0) == 0]
-    seen = set()
-    while ready:
-        node = ready.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
+        node = pop()
         for nxt, _ in node._edges:
             if nxt is None:
                 continue
-            remaining[nxt] -= 1
-            if remaining[nxt] == 0:
-                ready.append(nxt)
+            if nxt.__class__ is AccumulateGrad:
+                first = leaves.get(nxt)
+                if first is None or node._seq < first:
+                    leaves[nxt] = node._seq
+            elif nxt not in key:
+                key[nxt] = nxt._seq
+                push(nxt)
+    for leaf in sorted(leaves, key=_SEQ):  # leaves ready together: oldest first (stable sort)
+        first = leaves[leaf]
+        key[leaf] = first - 0.5 if first is not None else _FIRST  # (a root leaf: at once)
+    order = list(key)
+    order.sort(key=key.__getitem__, reverse=True)
+    return order
+
+
+def _needed(order: list, targets: set) -> set:
+    """Nodes whose backward must run to reach a target."""
     run = set()
     reaches = set(targets)  # the targets and the nodes in run
-    for node in reversed(order):
+    for node in reversed(order):  # inputs before the nodes that use them
         for nxt, _ in node._edges:
             if nxt in reaches:  # (None never is)
                 run.add(node)
@@ -197,13 +200,13 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
         grads = [g._data for g in grads]
     root_edges = [_edge(o) for o in outputs]
     roots = list(dict.fromkeys(n for n, _ in root_edges))
-    deps = _discover(roots)
+    order = _discover(roots)
 
     capture: dict = {}  # (node, output_nr) -> positions in inputs
     if inputs is not None:
         for i, t in enumerate(inputs):
             capture.setdefault(_edge(t), []).append(i)
-        run = _needed(roots, deps, {n for n, _ in capture})
+        run = _needed(order, {n for n, _ in capture})
     else:
         run = None
     captured: list = [None] * (len(inputs) if inputs is not None else 0)
@@ -213,11 +216,6 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     buffers: dict = {}
     for (node, nr), g in zip(root_edges, grads):
         _add_to(buffers, node, nr, g)
-    ready = []
-    for n in roots:
-        if deps[n] == 0:
-            ready.append((-n._seq, n))
-    heapq.heapify(ready)
     # arrays user code may hold: never stolen into a leaf's .grad (see _accumulate)
     shared = set(map(id, grads))
     ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers, shared)
@@ -226,51 +224,52 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
 
     prev_mode, prev_raw = STATE.enabled, RAW[0]
     STATE.enabled, RAW[0] = create_graph, raw
-    heappop, heappush = heapq.heappop, heapq.heappush
     pop, get = buffers.pop, buffers.get
     try:
-        while ready:
-            node = heappop(ready)[1]
+        for node in order:
             g0 = pop(node, None)
             if g0 is None:  # no gradient reached this node: its inputs get none from it
-                results = ()
-            elif node._plain and (special is None or (node in run and node not in special)):
+                continue
+            if node._plain and (special is None or (node in run and node not in special)):
                 # the common case, inlined: a one-output built-in op's formula (on arrays in a
                 # plain backward, recorded on tensors under create_graph)
-                results = node._fn.backward(node, g0)
+                results = node._formula(g0)
                 if not keep and node._saved is not None:
                     node._saved = FREED
+                in_meta = node._in_meta
+                if in_meta is _SAME or in_meta is _SAME_NONE:
+                    # one tensor input, elementwise (sin, t * 0.5...): its gradient as it is
+                    g = results[0] if results.__class__ is tuple else results
+                    nxt = node._edges[0][0]
+                    if g is not None and nxt._nout == 1:
+                        old = get(nxt)
+                        buffers[nxt] = g if old is None else old + g
+                        continue
             else:
                 results = _run_node(node, g0 if node._nout > 1 else [g0], ctx)
-            nf = node._edges
             if results.__class__ is not tuple:  # one gradient, for a one-input op
                 results = (results,)
-            if len(results) != len(nf):
-                results = tuple(results[:len(nf)]) + (None,) * (len(nf) - len(results))
-            for edge, g, meta in zip(nf, results, node._in_meta):
+            # (an edge without a gradient, also past the end of results, gets nothing)
+            for edge, g, meta in zip(node._edges, results, node._in_meta):
+                if g is None:
+                    continue
                 nxt = edge[0]
                 if nxt is None:
                     continue
-                if g is not None:
-                    if meta is None:  # an elementwise op: nothing to fit
-                        pass
-                    elif raw:
-                        if g.__class__ is not ndarray or g.dtype is not meta[1] or \
-                                g.shape != meta[0]:
-                            g = _fit(g, meta, node, edge)
-                    elif g.__class__ is not Tensor or g._data.dtype is not meta[1] or \
-                            g._data.shape != meta[0]:
+                if meta is None:  # an elementwise op: nothing to fit
+                    pass
+                elif raw:
+                    if g.__class__ is not ndarray or g.dtype is not meta[1] or \
+                            g.shape != meta[0]:
                         g = _fit(g, meta, node, edge)
-                    if nxt._nout == 1:
-                        old = get(nxt)
-                        buffers[nxt] = g if old is None else old + g
-                    else:
-                        _add_to(buffers, nxt, edge[1], g)
-                left = deps[nxt] - 1
-                if left:
-                    deps[nxt] = left
-                else:  # every edge into nxt has delivered: it is ready
-                    heappush(ready, (-nxt._seq, nxt))
+                elif g.__class__ is not Tensor or g._data.dtype is not meta[1] or \
+                        g._data.shape != meta[0]:
+                    g = _fit(g, meta, node, edge)
+                if nxt._nout == 1:
+                    old = get(nxt)
+                    buffers[nxt] = g if old is None else old + g
+                else:
+                    _add_to(buffers, nxt, edge[1], g)
     finally:
         STATE.enabled, RAW[0] = prev_mode, prev_raw
     return [_wrap(g) for g in captured]

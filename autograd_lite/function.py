@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 from .grad_mode import STATE
@@ -90,16 +91,23 @@ class Node:
             return tuple(self._to_save)
         if not (RAW[0] and self.builtin):
             return tuple([unpack(s, self, False) for s in saved])
+        if len(saved) == 1:  # one unchanged output or input (most unary ops), directly
+            s = saved[0]
+            if s.__class__ is tuple:
+                if s[0] is None and s[3][0] == s[1]:
+                    return (s[2],)
+            elif s.__class__ is Tensor and (s._vc is None or s._vc[0] == 0):
+                return (s._data,)
         values = []  # arrays, for a plain backward: the fast cases of saved.unpack inlined
         for s in saved:
-            if s.__class__ is tuple:
-                if s[0] is None and s[3][0] == s[1]:  # an output, unchanged
-                    values.append(s[2])
-                    continue
-            elif isinstance(s, Tensor):
+            if s.__class__ is Tensor or isinstance(s, Tensor):
                 vc = s._vc
                 if vc is None or vc[0] == 0:  # an input, unchanged
                     values.append(s._data)
+                    continue
+            elif s.__class__ is tuple:
+                if s[0] is None and s[3][0] == s[1]:  # an output, unchanged
+                    values.append(s[2])
                     continue
             else:  # a number, or None
                 values.append(s)
@@ -243,9 +251,14 @@ class _FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("grad_fn_name") or f"{name}Backward"
         builtin = ns.get("builtin", any(getattr(b, "builtin", False) for b in bases))
+        formula = cls.backward
+        if not isinstance(formula, FunctionType):  # e.g. a classmethod: bound to cls already
+            def formula(ctx: Any, *grads: Any, _bound: Any = formula) -> Any:
+                return _bound(ctx, *grads)
         cls._backward_cls = type(node_name, (BuiltinNode if builtin else BackwardCFunction,), {
             "__slots__": (), "_fn": cls, "__module__": cls.__module__, "builtin": builtin,
-            "_edge_pos": getattr(cls, "edge_args", None)})
+            "_edge_pos": getattr(cls, "edge_args", None),
+            "_formula": formula})  # node._formula(g) is cls.backward(node, g)
         if builtin and "apply" not in ns:
             from .apply import _apply_builtin  # apply.py builds on this module
             cls.apply = classmethod(_apply_builtin)
@@ -293,6 +306,9 @@ class Function(metaclass=_FunctionMeta):
     save_output = False
     save_inputs = False  # built-ins: save the call's arguments (numbers too) before forward
     elementwise = False  # built-in one-input ops: the input's gradient has its shape and dtype
+    # built-ins whose forward on a float NumPy array (and a Python float) is this NumPy
+    # function: the recorded fast paths in apply.py call it directly
+    ufunc: Any = None
     grad_fn_name: str | None = None
     # built-ins: the argument positions PyTorch lists in ``next_functions`` (None: all of them);
     # custom Functions list their tensor arguments, as in PyTorch

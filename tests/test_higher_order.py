@@ -134,6 +134,16 @@ def test_non_reentrant_supports_grad_kwargs_and_captured_tensors():
         checkpoint(f, x, scale=3.0, use_reentrant=True)
 
 
+def test_non_reentrant_checkpoint_of_an_elementwise_op_on_a_captured_tensor():
+    # regression: a one-input elementwise op (z.sin()) on a tensor captured from outside the
+    # checkpointed function used to raise TypeError in the non-reentrant recompute
+    x = torch.tensor([0.1, 0.2, 0.3], dtype=D, requires_grad=True)
+    z = x * 2.0
+    ref = grad((x * z.sin()).sum(), x, retain_graph=True)[0]
+    got = grad(checkpoint(lambda a: (a * z.sin()).sum(), x, use_reentrant=False), x)[0]
+    assert np.allclose(ref._data, got._data, atol=1e-14)
+
+
 @pytest.mark.parametrize("reentrant", [True, False])
 def test_checkpoint_keeps_no_intermediates(reentrant):
     alive = []

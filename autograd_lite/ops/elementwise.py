@@ -31,6 +31,7 @@ def _scalars(a: Any, b: Any) -> tuple:
 
 class Add(Function):
     builtin, grad_fn_name = True, "AddBackward0"
+    ufunc = np.add
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -47,6 +48,7 @@ class Add(Function):
 
 class Sub(Function):
     builtin, grad_fn_name = True, "SubBackward0"
+    ufunc = np.subtract
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -96,6 +98,7 @@ class SubAlpha(AddAlpha):
 
 class Mul(Function):
     builtin, grad_fn_name, save_inputs = True, "MulBackward0", True  # a number is kept as is
+    ufunc = np.multiply
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -114,6 +117,7 @@ class Mul(Function):
 
 class Div(Function):
     builtin, grad_fn_name, save_inputs = True, "DivBackward0", True
+    ufunc = np.true_divide
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -234,6 +238,7 @@ def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
     return type(name, (Function,), {
         "builtin": True, "grad_fn_name": grad_fn_name or f"{name}Backward0",
         "save_output": save_output, "save_inputs": not save_output, "elementwise": True,
+        "ufunc": np_fn,
         "forward": staticmethod(forward), "backward": staticmethod(backward),
         "__doc__": f"Elementwise {np_name} (forward and backward)."})
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..apply import _apply_builtin as _apply  # Op.apply without the classmethod call
+from ..apply import scalar_op, unary_op
 from ..backend import array_module
 from ..tensor import Tensor
 from .common import binary, operands
@@ -165,8 +166,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _unary_fn(op: type) -> Any:
-    def fn(input: Tensor) -> Tensor:
-        return _apply(op, input)
+    fn = unary_op(op)
     fn.__name__ = op.__name__.lower()
     fn.__doc__ = op.__doc__
     return fn
@@ -251,6 +251,15 @@ FUNCTIONS.update(clip=clamp, multiply=mul, divide=div, subtract=sub, negative=ne
                  true_divide=div, greater=gt, less=lt, greater_equal=ge, less_equal=le,
                  not_equal=ne)
 
+
+def _operator(op: type) -> Any:
+    """``tensor op other`` (``+ - * /``); ``2 + x`` is recorded as ``x + 2`` (the tensor's edge
+    first), as PyTorch does."""
+    def general(self: Tensor, other: Any) -> Tensor:
+        return _apply(op, self, _t(other) if isinstance(other, np.ndarray) else other)
+    return scalar_op(op, general)
+
+
 TENSOR_METHODS = dict(FUNCTIONS)
 for _name in ("where", "allclose", "equal"):
     TENSOR_METHODS.pop(_name)
@@ -258,14 +267,13 @@ TENSOR_METHODS.update(
     where=lambda self, condition, other: Where.apply(condition, self, _t(other)),
     allclose=allclose, equal=equal, clamp_min=lambda self, min: clamp(self, min=min),
     clamp_max=lambda self, max: clamp(self, max=max),
-    __add__=lambda self, o: _apply(Add, self, _t(o) if isinstance(o, np.ndarray) else o),
-    # ``2 + x`` is recorded as ``x + 2`` (the tensor's edge first), as PyTorch does
-    __radd__=lambda self, o: _apply(Add, self, _t(o) if isinstance(o, np.ndarray) else o),
-    __sub__=lambda self, o: _apply(Sub, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __add__=_operator(Add),
+    __radd__=_operator(Add),
+    __sub__=_operator(Sub),
     __rsub__=lambda self, o: _apply(RSub, _t(o) if isinstance(o, np.ndarray) else o, self),
-    __mul__=lambda self, o: _apply(Mul, self, _t(o) if isinstance(o, np.ndarray) else o),
-    __rmul__=lambda self, o: _apply(Mul, self, _t(o) if isinstance(o, np.ndarray) else o),
-    __truediv__=lambda self, o: _apply(Div, self, _t(o) if isinstance(o, np.ndarray) else o),
+    __mul__=_operator(Mul),
+    __rmul__=_operator(Mul),
+    __truediv__=_operator(Div),
     __rtruediv__=_rtruediv,
     __pow__=pow, __rpow__=lambda self, o: pow(_t(o), self), __neg__=neg, __abs__=abs,
     __pos__=lambda self: self,

@@ -114,25 +114,30 @@ def _boundary(outputs: tuple, own: set, start: int) -> list:
     found: dict = {}
     roots = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
     stack = []
+    out_meta = {}  # (node, output_nr) -> (shape, dtype) of that output
     for o in roots:
         if o.grad_fn is None:
             if id(o) not in own:
                 found.setdefault(("leaf", id(o)), (o, o._data.shape, o._data.dtype))
         else:
             stack.append(o.grad_fn)
+            out_meta[(o.grad_fn, o._output_nr)] = (o._data.shape, o._data.dtype)
     seen = set(stack)
     while stack:
         node = stack.pop()
         for k, (nxt, nr) in enumerate(node._edges):
             if nxt is None:
                 continue
+            meta = node._in_meta[k]
+            if meta is None:  # an elementwise op: the input is shaped like the output
+                meta = out_meta[(node, 0)]
+            out_meta.setdefault((nxt, nr), meta)
             if isinstance(nxt, AccumulateGrad):
                 var = nxt.variable
                 if id(var) not in own:
                     found.setdefault(("leaf", id(var)), (var, var._data.shape, var._data.dtype))
             elif nxt._seq < start:
-                shape, dt = node._in_meta[k]
-                found.setdefault((nxt, nr), (None, shape, dt))
+                found.setdefault((nxt, nr), (None, *meta))
             elif nxt not in seen:
                 seen.add(nxt)
                 stack.append(nxt)
