@@ -123,6 +123,11 @@ def _remember(t: Tensor) -> None:
     """Note ``t`` so that exiting the level clears its tangent (and, if its data was already
     changed in place, that version: a later change makes the tangent stale)."""
     _LIVE.append(weakref.ref(t))
+    _remember_rest(t)
+
+
+def _remember_rest(t: Tensor) -> None:
+    """``_remember`` after the append (``apply_dual`` calls it only when there is work)."""
     if len(_LIVE) > _COMPACT_AT[0]:  # drop the references to dead tensors now and then
         _LIVE[:] = [r for r in _LIVE if r() is not None]
         _COMPACT_AT[0] = 2 * len(_LIVE) + 10_000
@@ -219,15 +224,41 @@ def _fit(t: Any, out: Any) -> Any:
 
 def apply_dual(cls: type, args: tuple) -> Any:
     """``apply`` of a built-in op with a tangent among its arguments: the op runs (and records)
-    as without tangents, then its rule gives the outputs' tangents."""
+    as without tangents, then its rule gives the outputs' tangents. The common case (one output
+    tensor, a rule of the op's own) is written out: this runs once per op of ``hvp``."""
     level, _LEVEL[0] = _LEVEL[0], -1
     try:
-        out = cls.apply(*args)
+        out = _apply_builtin(cls, *args)
     finally:
         _LEVEL[0] = level
-    results = list(out) if out.__class__ is tuple else [out]
-    _propagate(cls, None, args, results)
-    first = results[0]
+    rule = RULES.get(cls)
+    if out.__class__ is not Tensor or rule is None:
+        results = list(out) if out.__class__ is tuple else [out]
+        _propagate(cls, None, args, results)
+    else:
+        watch, tans = _WATCH[0], []
+        for a in args:
+            if isinstance(a, Tensor) and (fw := a._fw_grad) is not None:
+                tans.append(fw._data)
+                vc = a._vc
+                if watch is not None and vc is not None and vc[0] and \
+                        vc[0] != _version(a if a._base is None else a._base):
+                    watch.exact = False  # changed in place since it got its tangent: stale
+            else:
+                tans.append(None)
+        data = out._data
+        t = rule(None, args, tans, [data])
+        if t.__class__ is tuple or t.__class__ is list:
+            t = t[0]
+        if t is not None and data.dtype.kind == "f":
+            if t.__class__ is not data.__class__ or t.shape != data.shape or \
+                    t.dtype != data.dtype:
+                t = _fit(t, data)
+            out._fw_grad = Tensor._make(t)
+            _LIVE.append(weakref.ref(out))
+            if len(_LIVE) > _COMPACT_AT[0] or out._vc is not None and out._vc[0]:
+                _remember_rest(out)
+    first = out[0] if out.__class__ is tuple else out
     if cls.save_output and first.grad_fn is not None and first._fw_grad is not None:
         # the node packed its output before the tangent existed: add it (forward-over-reverse
         # reads it back with the output, see saved.py)
@@ -275,6 +306,7 @@ def _propagate(cls: type, ctx: Any, args: tuple, results: list) -> None:
 
 
 _apply_module.apply_dual = apply_dual
+_apply_builtin = _apply_module._apply_builtin
 
 
 # --- forward-over-reverse for autograd.functional.hvp --------------------------------------------

@@ -108,7 +108,7 @@ def _backward(out: Tensor, inputs: tuple) -> tuple | None:
                     gt = tans[k] if k < len(tans) else None
                 if meta is not None and (gv.shape != meta[0] or gv.dtype != meta[1]):
                     # a broadcast gradient, summed to the input's shape, in its dtype
-                    gv, gt = _fit(gv, meta), None if gt is None else _fit(gt, meta)
+                    gv, gt = _fit_pair(gv, gt, meta)
                 old = grads.get(nxt)
                 if old is not None:
                     gv = old[0] + gv
@@ -145,6 +145,16 @@ def _graph(root: Any) -> list | None:
                 stack.append(nxt)
     nodes.sort(key=_SEQ, reverse=True)
     return nodes
+
+
+def _fit_pair(gv: Any, gt: Any, meta: tuple) -> tuple:
+    """``_fit`` of a gradient and its tangent; a bias's gradient (one leading dimension more)
+    is a plain ``sum(0)`` of both."""
+    shape = meta[0]
+    if gv.ndim == len(shape) + 1 and gv.shape[1:] == shape and gv.dtype == meta[1] and \
+            (gt is None or gt.shape == gv.shape and gt.dtype == gv.dtype):
+        return gv.sum(0), None if gt is None else gt.sum(0)
+    return _fit(gv, meta), None if gt is None else _fit(gt, meta)
 
 
 def _fit(g: Any, meta: tuple) -> Any:

@@ -282,12 +282,13 @@ class NllLoss(Function):
         cdim = 0 if a.ndim == 1 else 1
         c = a.shape[cdim]
         valid = target != ignore_index
-        bad = valid & ((target < 0) | (target >= c))
-        if bad.any():
-            raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
         t = xp.where(valid, target, 0)
-        t_k = xp.expand_dims(t, cdim)
-        picked = xp.take_along_axis(a, t_k, cdim).squeeze(cdim)
+        if (t.view(xp.uint64) >= c).any():  # one test for both bounds (negatives wrap around)
+            bad = valid & ((target < 0) | (target >= c))
+            raise IndexError(f"Target {int(target[bad].reshape(-1)[0])} is out of bounds.")
+        t_k = t.reshape(t.shape[:cdim] + (1,) + t.shape[cdim:])
+        picked = a[xp.arange(len(t)), t] if a.ndim == 2 else \
+            xp.take_along_axis(a, t_k, cdim).squeeze(cdim)
         w_t = valid.astype(a.dtype) if weight is None else weight[t] * valid
         loss = -picked * w_t
         denom = w_t.sum() if reduction == "mean" else 1
@@ -301,11 +302,11 @@ class NllLoss(Function):
         t_k, w_t, denom, cdim, shape, reduction = ctx.args
         xp = array_module(t_k)
         pos = xp.arange(shape[cdim]).reshape((-1,) + (1,) * (len(shape) - cdim - 1))
-        coef = (pos == t_k) * xp.expand_dims(-w_t / denom, cdim)
+        coef = (pos == t_k) * (-w_t / denom).reshape(t_k.shape)
         g = grad
         if reduction == "none" and len(shape) > 1:
             g = grad.reshape(tuple(grad.shape[:1]) + (1,) + tuple(grad.shape[1:]))
-        return g * coef.astype(data(grad).dtype), None, None, None, None
+        return g * coef.astype(data(grad).dtype, copy=False), None, None, None, None
 
 
 class NllLoss2D(NllLoss):
