@@ -103,6 +103,12 @@ def _apply_builtin(cls: Any, *args: Any) -> Any:
             if isinstance(a, Tensor) and (a._vc is not None and a._vc[0] or a._inference):
                 ctx.save_for_backward(*args)
                 break
+    return run_forward(cls, ctx, *args)
+
+
+def run_forward(cls: Any, ctx: Any, *args: Any) -> Any:
+    """``cls.forward`` with recording off, then its output tensor(s), pointing at node ``ctx``
+    (``ops/fastpath.py`` builds nodes of its own and calls this too)."""
     STATE.enabled = False
     try:
         raw = cls.forward(ctx, *args)
@@ -145,8 +151,15 @@ def unary_op(cls: Any) -> Callable:
 
     def apply(input: Any) -> Any:  # noqa: A002 (torch.sin(input=...))
         a = input
-        if a.__class__ is not Tensor or not (a._rg and STATE.enabled) or FW_LEVEL[0] >= 0 or \
-                a._vc is not None and a._vc[0] or a._inference:
+        if a.__class__ is not Tensor or FW_LEVEL[0] >= 0:
+            return _apply_builtin(cls, a)
+        if not (a._rg and STATE.enabled):  # nothing to record: one NumPy call for a float array
+            d = a._data
+            if ufunc is None or d.__class__ is not ndarray or d.dtype.kind != "f" or \
+                    STATE.inference:
+                return _apply_builtin(cls, a)
+            return _plain_output(ufunc(d))
+        if a._vc is not None and a._vc[0] or a._inference:
             return _apply_builtin(cls, a)
         ctx = _new(node_cls)
         ctx._seq = next(_seq)
@@ -183,19 +196,25 @@ def scalar_op(cls: Any, general: Callable) -> Callable:
     """``tensor op other`` for ``+ - * /`` (``cls.ufunc``): the common recorded case (a float
     array that requires grad and a Python float) written out, anything else ``general``. The
     gradient for the tensor has its shape and dtype, so it needs no fitting (``_in_meta``)."""
-    node_cls, ufunc, save_inputs = cls._backward_cls, cls.ufunc, cls.save_inputs
+    node_cls, ufunc, keeps_number = cls._backward_cls, cls.ufunc, cls.keeps_number
 
     def apply(a: Any, b: Any) -> Any:
-        if b.__class__ is not float or a.__class__ is not Tensor or \
-                not (a._rg and STATE.enabled) or FW_LEVEL[0] >= 0 or \
-                a._vc is not None and a._vc[0] or a._inference or a._data.__class__ is not ndarray:
+        if b.__class__ is not float or a.__class__ is not Tensor or FW_LEVEL[0] >= 0 or \
+                a._data.__class__ is not ndarray:
+            return general(a, b)
+        if not (a._rg and STATE.enabled):  # nothing to record: one NumPy call for a float array
+            d = a._data
+            if d.dtype.kind != "f" or STATE.inference:
+                return general(a, b)
+            return _plain_output(ufunc(d, b))
+        if a._vc is not None and a._vc[0] or a._inference:
             return general(a, b)
         ctx = _new(node_cls)
         ctx._seq = next(_seq)
         fn = a.grad_fn
         ctx.needs_input_grad, ctx._in_meta = _TRUE_FALSE, _SAME_NONE
         ctx._edges = ((fn, a._output_nr) if fn is not None else _leaf_edge(a), _NONE_EDGE)
-        ctx._saved = (a, b) if save_inputs else None
+        ctx._saved = (None, b) if keeps_number else None  # the tensor itself is not needed
         raw = ufunc(a._data, b)  # a float array (it requires grad): NumPy keeps its dtype
         if raw.__class__ is not ndarray:  # a NumPy scalar, from a 0-d array
             return _finish(cls, ctx, raw)
@@ -203,6 +222,15 @@ def scalar_op(cls: Any, general: Callable) -> Callable:
         out._data, out._rg, out.grad_fn, out._output_nr, out._vc = raw, True, ctx, 0, None
         return out
     return apply
+
+
+def _plain_output(raw: Any) -> Any:
+    """The tensor of an unrecorded op's array (a NumPy scalar from a 0-d array becomes one)."""
+    if raw.__class__ is not ndarray:
+        return Tensor._make(raw)
+    out = _new(Tensor)
+    out._data, out._rg, out.grad_fn, out._output_nr, out._vc = raw, False, None, 0, None
+    return out
 
 
 def _leaf_edge(a: Any) -> tuple:

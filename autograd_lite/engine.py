@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 from numpy import ndarray
 
 from .apply import _SAME, _SAME_NONE
 from .backend import array_module
-from .function import FREED, FW_LEVEL, RAW, AccumulateGrad, _edge, pick_edges, unpick_edges
+from .engine_nodes import Run, accumulate_grad, add_to, fit, run_node, wrap
+from .function import FREED, FW_LEVEL, RAW, AccumulateGrad, _edge
 from .grad_mode import STATE
-from .ops import formula
 from .tensor import Tensor
 
 _SEQ = attrgetter("_seq")
@@ -38,6 +39,16 @@ def _as_list(x: Any) -> list:
 
 def _root_grads(outputs: list, grads: list, create_graph: bool) -> list:
     """Check outputs and make the implicit ``1`` gradient for scalar outputs."""
+    if len(outputs) == 1:  # the usual call, checked at once: loss.backward(), y.backward(g)
+        out = outputs[0]
+        d = out._data
+        g = grads[0] if grads else None
+        if out._rg and d.__class__ is ndarray:
+            if g is None and d.size == 1:
+                return [Tensor._make(np.ones(d.shape, d.dtype))]
+            if g.__class__ is Tensor and not g._rg and g._data.shape == d.shape and \
+                    g._data.dtype == d.dtype:
+                return [g]
     if len(grads) < len(outputs):
         grads = grads + [None] * (len(outputs) - len(grads))
     result = []
@@ -110,83 +121,6 @@ def _needed(order: list, targets: set) -> set:
     return run
 
 
-def _fit(g: Any, meta: tuple, node: Any, edge: tuple) -> Any:
-    """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
-    tensor_mode = isinstance(g, Tensor)
-    if not tensor_mode and not hasattr(g, "shape"):
-        raise TypeError(f"function {node.name()} returned a gradient of type "
-                        f"{type(g).__name__} at index {_index(node, edge)}; expected a Tensor "
-                        "or None")
-    shape, dt = meta
-    if tuple(g.shape) != shape:
-        try:
-            g = formula.sum_to(g, shape)
-        except RuntimeError:
-            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index "
-                               f"{_index(node, edge)} - got {list(g.shape)} but expected shape "
-                               f"compatible with {list(shape)}") from None
-    gdt = g._data.dtype if tensor_mode else g.dtype
-    if gdt != dt:
-        g = formula.cast(g, dt)
-    return g
-
-
-def _index(node: Any, edge: tuple) -> int:
-    """The input position of ``edge`` among the node's edges (for error messages)."""
-    return next(i for i, e in enumerate(node._edges) if e is edge)
-
-
-def _wrap(g: Any) -> Any:
-    """An array gradient as a Tensor, for user code (hooks, custom Functions, ``.grad``)."""
-    return g if g is None or isinstance(g, Tensor) else Tensor._make(g)
-
-
-def _unwrap(g: Any, raw: bool) -> Any:
-    return g._data if raw and isinstance(g, Tensor) else g
-
-
-def _accumulate(var: Tensor, g: Any, create_graph: bool, shared: set | None = None) -> None:
-    """Add ``g`` into ``var.grad``: in place normally, out of place when building a graph.
-
-    A fresh array that the engine computed becomes ``.grad`` without a copy; ``shared`` holds the
-    ids of arrays that user code may also hold (root gradients, hook and custom-Function
-    results, arrays already given to a leaf): those are copied.
-    """
-    old = var._grad
-    if old is None:
-        if shared is not None and g.__class__ is ndarray and g.base is not None \
-                and id(g) not in shared and g.base.__class__ is ndarray and g.base.base is None \
-                and g.base.shape == g.shape and g.flags.c_contiguous \
-                and g.base.flags.c_contiguous:  # e.g. x.t().t() of a fresh array: the array
-            g = g.base
-        if shared is not None and g.__class__ is ndarray and g.base is None \
-                and g.flags.writeable and id(g) not in shared:
-            shared.add(id(g))
-            var._grad = Tensor._make(g)
-        elif isinstance(g, Tensor):
-            if not create_graph:
-                g = Tensor._make(g._data.copy())
-            elif not getattr(g._data.flags, "writeable", True):  # e.g. sum's expanded gradient
-                g = g.clone()
-            var._grad = g
-        else:
-            var._grad = Tensor._make(g.copy())
-    elif create_graph or old._rg:
-        var._grad = old + _wrap(g)
-    else:
-        old._data += g._data if isinstance(g, Tensor) else g
-        old._bump_version()
-
-
-def _run_hooks(hooks: dict, g: Any, raw: bool) -> Any:
-    t = _wrap(g)
-    for hook in list(hooks.values()):
-        r = hook(t)
-        if r is not None:
-            t = r
-    return _unwrap(t, raw)
-
-
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                  retain_graph: bool | None, create_graph: bool,
                  inputs: Sequence[Tensor] | None = None, accumulate: bool = True) -> list:
@@ -199,28 +133,29 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
     if raw:
         grads = [g._data for g in grads]
     root_edges = [_edge(o) for o in outputs]
-    roots = list(dict.fromkeys(n for n, _ in root_edges))
+    roots = [root_edges[0][0]] if len(root_edges) == 1 else \
+        list(dict.fromkeys(n for n, _ in root_edges))
     order = _discover(roots)
 
     capture: dict = {}  # (node, output_nr) -> positions in inputs
+    run = special = None  # the nodes to run, and those that need more than their formula
     if inputs is not None:
         for i, t in enumerate(inputs):
             capture.setdefault(_edge(t), []).append(i)
-        run = _needed(order, {n for n, _ in capture})
-    else:
-        run = None
+        special = {n for n, _ in capture}
+        run = _needed(order, special)
     captured: list = [None] * (len(inputs) if inputs is not None else 0)
 
     # gradients waiting for a node: the array/tensor itself for a one-output node, a list
     # indexed by output number for the others
     buffers: dict = {}
     for (node, nr), g in zip(root_edges, grads):
-        _add_to(buffers, node, nr, g)
-    # arrays user code may hold: never stolen into a leaf's .grad (see _accumulate)
+        add_to(buffers, node, nr, g)
+    # arrays user code may hold: never stolen into a leaf's .grad (see accumulate_grad)
     shared = set(map(id, grads))
-    ctx = _Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers, shared)
-    # the nodes that need more than their formula: inputs to capture, nodes not to run
-    special = None if run is None else {n for n, _ in capture}
+    leaf_shared = shared if raw else None
+    leaves_inline = accumulate and special is None
+    r = None  # the settings handed to run_node, made when a node first needs them
 
     prev_mode, prev_raw = STATE.enabled, RAW[0]
     STATE.enabled, RAW[0] = create_graph, raw
@@ -245,8 +180,15 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                         old = get(nxt)
                         buffers[nxt] = g if old is None else old + g
                         continue
+            elif leaves_inline and node.__class__ is AccumulateGrad and not node._has_hooks \
+                    and not node.variable._hooks:
+                accumulate_grad(node.variable, g0, create_graph, leaf_shared)  # a leaf's .grad
+                continue
             else:
-                results = _run_node(node, g0 if node._nout > 1 else [g0], ctx)
+                if r is None:
+                    r = Run(keep, create_graph, raw, run, capture, captured, accumulate, buffers,
+                            shared)
+                results = run_node(node, g0 if node._nout > 1 else [g0], r)
             if results.__class__ is not tuple:  # one gradient, for a one-input op
                 results = (results,)
             # (an edge without a gradient, also past the end of results, gets nothing)
@@ -261,127 +203,18 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence[Any],
                 elif raw:
                     if g.__class__ is not ndarray or g.dtype is not meta[1] or \
                             g.shape != meta[0]:
-                        g = _fit(g, meta, node, edge)
+                        g = fit(g, meta, node, edge)
                 elif g.__class__ is not Tensor or g._data.dtype is not meta[1] or \
                         g._data.shape != meta[0]:
-                    g = _fit(g, meta, node, edge)
+                    g = fit(g, meta, node, edge)
                 if nxt._nout == 1:
                     old = get(nxt)
                     buffers[nxt] = g if old is None else old + g
                 else:
-                    _add_to(buffers, nxt, edge[1], g)
+                    add_to(buffers, nxt, edge[1], g)
     finally:
         STATE.enabled, RAW[0] = prev_mode, prev_raw
-    return [_wrap(g) for g in captured]
-
-
-def _add_to(buffers: dict, node: Any, nr: int, g: Any) -> None:
-    """Add gradient ``g`` for output ``nr`` of ``node`` to what is waiting for it."""
-    if node._nout == 1:
-        old = buffers.get(node)
-        buffers[node] = g if old is None else old + g
-        return
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node._nout
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
-
-
-class _Run:
-    """The settings of one backward pass, handed to each node."""
-
-    __slots__ = ("keep", "create_graph", "raw", "run", "capture", "captured", "accumulate",
-                 "buffers", "shared")
-
-    def __init__(self, keep: bool, create_graph: bool, raw: bool, run: set | None,
-                 capture: dict, captured: list, accumulate: bool, buffers: dict,
-                 shared: set) -> None:
-        self.keep, self.create_graph, self.raw, self.run = keep, create_graph, raw, run
-        self.capture, self.captured, self.accumulate = capture, captured, accumulate
-        self.buffers, self.shared = buffers, shared
-
-
-def _node_hooks(node: Any, buf: list, r: _Run) -> list:
-    """Tensor hooks, node pre-hooks and retain_grad of a non-leaf node's outputs."""
-    raw = r.raw
-    if node._pre_hooks is not None:
-        for nr, hooks in node._pre_hooks.items():
-            if buf[nr] is not None and hooks:
-                buf[nr] = _run_hooks(hooks, buf[nr], raw)
-    if node._node_pre_hooks:
-        for hook in list(node._node_pre_hooks.values()):
-            res = hook(tuple(_wrap(g) for g in buf))
-            if res is not None:
-                buf = [_unwrap(g, raw) for g in res]
-    if node._retain is not None:
-        for nr, ref in node._retain.items():
-            t = ref()
-            if t is not None and buf[nr] is not None:
-                g = _wrap(buf[nr])
-                g = g if r.create_graph else g.detach()
-                t._grad = g.clone() if t._grad is None else t._grad + g
-    r.shared.update(id(g) for g in buf if g is not None)  # hooks may have returned user arrays
-    return buf
-
-
-def _run_node(node: Any, buf: list, r: _Run) -> tuple:
-    """Hooks, capture, and the node's backward: the gradients for its inputs."""
-    raw = r.raw
-    if node.__class__ is AccumulateGrad:
-        var = node.variable
-        g = buf[0]
-        if g is None:
-            return ()
-        if var._hooks:
-            g = _run_hooks(var._hooks, g, raw)
-        slots = r.capture.get((node, 0)) if r.capture else None
-        if slots is not None:
-            for i in slots:
-                r.captured[i] = g
-        if r.accumulate and (r.run is None or slots is not None):
-            _accumulate(var, g, r.create_graph, r.shared if raw and not var._hooks else None)
-        return ()
-    if node._has_hooks:
-        buf = _node_hooks(node, buf, r)
-    if r.capture:
-        for nr in range(node._nout):
-            slots = r.capture.get((node, nr))
-            if slots is not None:
-                for i in slots:
-                    r.captured[i] = buf[nr]
-                if r.accumulate and buf[nr] is not None:  # backward(inputs=[non-leaf])
-                    t = _find_output(node, nr)
-                    if t is not None:
-                        _accumulate(t, buf[nr], r.create_graph)
-    if r.run is not None and node not in r.run:
-        return ()
-    if all(g is None for g in buf):
-        return ()
-    if node._nout > 1 and node.materialize_grads:
-        buf = [g if g is not None else formula.zeros_like(meta[2] if raw else
-                                                          Tensor._make(meta[2]))
-               for g, meta in zip(buf, node._out_meta)]
-    if raw and not node.builtin:  # custom Functions always see tensors
-        results = tuple(_unwrap(g, True) for g in node._run_backward([_wrap(g) for g in buf]))
-        r.shared.update(id(g) for g in results if g is not None)
-    else:
-        results = node._run_backward(buf)
-    if node._post_hooks:  # hooks see the gradients of the edges in next_functions only
-        for hook in list(node._post_hooks.values()):
-            res = hook(tuple(_wrap(g) for g in pick_edges(node, results)),
-                       tuple(_wrap(g) for g in buf))
-            if res is not None:
-                results = unpick_edges(node, [_unwrap(g, raw) for g in res])
-                r.shared.update(id(g) for g in results if g is not None)
-    if not r.keep:
-        node._release()
-    return results
-
-
-def _find_output(node: Any, nr: int) -> Tensor | None:
-    """The tensor registered as output ``nr`` of ``node`` for ``backward(inputs=...)``."""
-    refs = getattr(node, "_input_targets", None)
-    return refs.get(nr) if refs else None
+    return [wrap(g) for g in captured]
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

@@ -100,16 +100,22 @@ class Node:
                 return (s._data,)
         values = []  # arrays, for a plain backward: the fast cases of saved.unpack inlined
         for s in saved:
-            if s.__class__ is Tensor or isinstance(s, Tensor):
+            cls = s.__class__
+            if cls is Tensor:
                 vc = s._vc
                 if vc is None or vc[0] == 0:  # an input, unchanged
                     values.append(s._data)
                     continue
-            elif s.__class__ is tuple:
-                if s[0] is None and s[3][0] == s[1]:  # an output, unchanged
-                    values.append(s[2])
+            elif cls is tuple:
+                t = s[0]
+                if t is None:
+                    if s[3][0] == s[1]:  # an output, unchanged
+                        values.append(s[2])
+                        continue
+                elif t._vc[0] == s[1]:  # an input saved at a later version (a weight after
+                    values.append(t._data)  # an optimizer step), unchanged since
                     continue
-            else:  # a number, or None
+            elif s is None or cls is float or not isinstance(s, Tensor):  # a number, None
                 values.append(s)
                 continue
             values.append(unpack(s, self, True))
@@ -251,14 +257,18 @@ class _FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("grad_fn_name") or f"{name}Backward"
         builtin = ns.get("builtin", any(getattr(b, "builtin", False) for b in bases))
-        formula = cls.backward
+        # what the engine's fast path calls: ``backward``, or a variant of it for plain backward
+        formula = ns["engine_backward"].__func__ if "engine_backward" in ns else cls.backward
         if not isinstance(formula, FunctionType):  # e.g. a classmethod: bound to cls already
             def formula(ctx: Any, *grads: Any, _bound: Any = formula) -> Any:
                 return _bound(ctx, *grads)
-        cls._backward_cls = type(node_name, (BuiltinNode if builtin else BackwardCFunction,), {
-            "__slots__": (), "_fn": cls, "__module__": cls.__module__, "builtin": builtin,
-            "_edge_pos": getattr(cls, "edge_args", None),
-            "_formula": formula})  # node._formula(g) is cls.backward(node, g)
+        attrs = {"__slots__": (), "_fn": cls, "__module__": cls.__module__, "builtin": builtin,
+                 "_edge_pos": getattr(cls, "edge_args", None),
+                 "_formula": formula}  # node._formula(g) is cls.backward(node, g)
+        if ns.get("node_name"):  # PyTorch's C++ name, e.g. torch::autograd::CopySlices
+            attrs["name"] = classmethod(lambda _cls, _n=ns["node_name"]: _n)
+        cls._backward_cls = type(node_name, (BuiltinNode if builtin else BackwardCFunction,),
+                                 attrs)
         if builtin and "apply" not in ns:
             from .apply import _apply_builtin  # apply.py builds on this module
             cls.apply = classmethod(_apply_builtin)
@@ -305,11 +315,13 @@ class Function(metaclass=_FunctionMeta):
     builtin = False
     save_output = False
     save_inputs = False  # built-ins: save the call's arguments (numbers too) before forward
+    keeps_number = False  # ``tensor op number`` (apply.scalar_op) keeps the number for backward
     elementwise = False  # built-in one-input ops: the input's gradient has its shape and dtype
     # built-ins whose forward on a float NumPy array (and a Python float) is this NumPy
     # function: the recorded fast paths in apply.py call it directly
     ufunc: Any = None
     grad_fn_name: str | None = None
+    node_name: str | None = None  # what ``grad_fn.name()`` says, when not the class name
     # built-ins: the argument positions PyTorch lists in ``next_functions`` (None: all of them);
     # custom Functions list their tensor arguments, as in PyTorch
     edge_args: tuple | slice | None = None

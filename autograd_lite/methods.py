@@ -11,11 +11,11 @@ from typing import Any
 from . import dtypes
 from .backend import array_module, device
 from .grad_mode import is_grad_enabled
-from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, shape
+from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, scatter_api, shape
 from .ops.index import assign
 from .tensor import Tensor
 
-MODULES = (elementwise_api, reduce, shape, linalg, nnfunc, extract)
+MODULES = (elementwise_api, reduce, shape, linalg, nnfunc, extract, scatter_api)
 FUNCTIONS: dict = {}
 for _m in MODULES:
     FUNCTIONS.update(_m.FUNCTIONS)

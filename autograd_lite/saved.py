@@ -14,6 +14,7 @@ A saved entry is the tensor itself or a plain tuple (saving is on the hot path o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .grad_mode import STATE
@@ -75,12 +76,14 @@ def _modified(s: tuple, node: Any) -> RuntimeError:
         data, now, nr = t._data, t._vc[0], -1
     else:
         data, now, nr = s[2], s[3][0], s[4]
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor"}
-    tname = f"torch.{kind.get(str(data.dtype), str(data.dtype))} {list(data.shape)}"
+    tname = _TYPE_NAMES.get(str(data.dtype), str(data.dtype))
+    if data.__class__.__module__.startswith("cupy"):  # a CUDA tensor, as PyTorch names it
+        tname = tname.replace("torch.", "torch.cuda.").replace("CPU", "CUDA")
+    tname = f"{tname} {list(data.shape)}"
     if nr >= 0:
-        origin, producer = f"output {nr} of {node.name()}", node.name()
+        origin, producer = f"output {nr} of {_op(node)}", node.name()
     elif t.grad_fn is not None:
-        origin, producer = f"output {t._output_nr} of {t.grad_fn.name()}", None
+        origin, producer = f"output {t._output_nr} of {_op(t.grad_fn)}", None
     else:
         origin, producer = None, None
     where = f"[{tname}], which is {origin}," if origin else f"[{tname}]"
@@ -90,3 +93,16 @@ def _modified(s: tuple, node: Any) -> RuntimeError:
         f"Hint: {node.name()} needs this value unchanged"
         f"{'' if producer is None else ' (its own output)'}; use an out-of-place "
         "operation (x = x * 2 instead of x *= 2) or .clone() the tensor before changing it.")
+
+
+_TYPE_NAMES = {  # PyTorch's legacy type names, as this message prints them
+    "float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", "float16": "torch.HalfTensor",
+    "int64": "torch.LongTensor", "int32": "torch.IntTensor", "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor", "uint8": "torch.ByteTensor", "bool": "CPUBoolType"}
+
+
+def _op(node: Any) -> str:
+    """The op that made a tensor, as PyTorch names it in this message: ``Exp`` for
+    ``ExpBackward0``, ``torch::autograd::CopySlices`` as it is."""
+    name = node.name()
+    return re.sub(r"Backward\d*$", "", name)

@@ -341,7 +341,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         dt = self._data.dtype
-        name = self.grad_fn.name() if self.grad_fn is not None else None
+        name = type(self.grad_fn).__name__ if self.grad_fn is not None else None
         return tensor_repr(self._host(), dtype_name=str(dt), is_floating=dt.kind == "f",
                            default_dtype=dt in (np.float32, np.int64, np.bool_),
                            device=str(self.device), grad_fn_name=name,

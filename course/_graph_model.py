@@ -149,7 +149,7 @@ def build_model(t: Any, names: dict[str, Tensor] | None = None,
                 v = fn.variable
                 n = new("leaf", leaf_names.get(id(v), ""), tensor=v, fn=fn)
             else:
-                n = new("op", fn.name(), fn=fn)
+                n = new("op", type(fn).__name__, fn=fn)  # as PyTorch prints it
             op_ids[id(fn)] = n
             queue.append(n)
         return n

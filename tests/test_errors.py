@@ -319,3 +319,16 @@ def test_changing_requires_grad_of_a_non_leaf():
                                            "variables"):
         y.requires_grad_(False)
     assert y.requires_grad
+
+
+@pytest.mark.parametrize("dtype, name", [
+    (al.int32, "torch.IntTensor"), (al.int64, "torch.LongTensor"),
+    (al.float64, "torch.DoubleTensor"), (al.bool, "CPUBoolType")])
+def test_version_message_names_the_type_as_pytorch(dtype, name):
+    x = al.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = al.tensor([1, 0, 1]).to(dtype)
+    y = x.masked_fill(m, 0.0) if dtype == al.bool else x * m
+    m[0] = 0
+    expected = rf"\[{name} \[3\]\] is at version 1; expected version 0"
+    with pytest.raises(RuntimeError, match=expected):
+        y.sum().backward()

@@ -261,3 +261,16 @@ def test_double_backward_and_nesting_through_non_reentrant_checkpoint():
     nested = grad(checkpoint(outer, x, use_reentrant=False).sum(), [x, W])
     for a, b in zip(grad(outer(x).sum(), [x, W]), nested):
         assert np.allclose(a._data, b._data, atol=1e-14)
+
+
+def test_pow_keeps_its_graph_for_every_order():
+    # a plain backward may use x ** 1 == x, a recorded one keeps PowBackward0 (x ** 1) as
+    # PyTorch does, so the third and fourth derivatives of a cubic still exist
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x ** 3 - 2 * x ** 2 + x + 1
+    d = [torch.autograd.grad(y, x, create_graph=True)[0]]
+    for _ in range(3):
+        d.append(torch.autograd.grad(d[-1], x, create_graph=True)[0])
+    assert [t.item() for t in d] == [5.0, 8.0, 6.0, 0.0]
+    g = torch.autograd.grad(x ** 2, x, create_graph=True)[0]
+    assert g.grad_fn.next_functions[1][0].next_functions[0][0].name() == "PowBackward0"

@@ -215,6 +215,7 @@ def test_linear_graph_matches_torch(key):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 4, 3)])
 def test_linear_derivatives(bias, shape):
+    # (4, 3) with a bias takes ops/fastpath.py's linear_2d; the others the general path
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal(shape), rng.standard_normal((2, 3)), rng.standard_normal(2)
     F = torch.nn.functional
@@ -388,3 +389,74 @@ def test_inference_mode_messages():
         "inference mode in computation tracked by autograd. To work around this, you can make a "
         "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
         "of `torch.inference_mode()`.")
+
+
+def test_mul_and_div_keep_only_the_factors_a_gradient_needs():
+    # PyTorch saves a factor only for the other one's gradient: changing a factor whose
+    # gradient is not needed, after the product, is not an error
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    w = torch.tensor([2.0, 3.0])
+    y = h * 0.5 + h * w + h / w
+    h.add_(1)
+    y.sum().backward()
+    assert x.grad.tolist() == pytest.approx([0.5 + 2.0 + 0.5, 0.5 + 3.0 + 1 / 3])
+    w2 = torch.tensor([2.0, 3.0], requires_grad=True)
+    h = x * 1
+    y = h / w2  # w2's gradient needs h
+    h.add_(1)
+    with pytest.raises(RuntimeError, match="which is output 0 of Add, is at version 1"):
+        y.sum().backward()
+
+
+def test_hooks_on_a_leafs_accumulate_grad_node_run_in_torchs_order():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3).sum()
+    acc = y.grad_fn.next_functions[0][0].next_functions[0][0]
+    seen = []
+    x.register_hook(lambda g: seen.append(("tensor", g.tolist())) or g * 2)
+    acc.register_prehook(lambda go: seen.append(("pre", go[0].tolist())) or (go[0] + 1,))
+    acc.register_hook(lambda gi, go: seen.append(("post", gi, go[0].tolist())))
+    y.backward()
+    assert seen == [("tensor", [3.0, 3.0]), ("pre", [6.0, 6.0]), ("post", (), [7.0, 7.0])]
+    assert x.grad.tolist() == [7.0, 7.0]
+
+
+def test_copy_slices_names_and_version_message():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    y = h ** 2
+    h[0] = 5.0
+    assert h.grad_fn.name() == "torch::autograd::CopySlices"
+    assert repr(h) == "tensor([5., 2.], grad_fn=<CopySlices>)"
+    with pytest.raises(RuntimeError, match="which is output 0 of torch::autograd::CopySlices, is "
+                                           "at version 1; expected version 0 instead"):
+        y.sum().backward()
+
+
+def test_index_select_matches_torch():
+    x = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x.index_select(1, torch.tensor([2, 0, 2]))
+    assert type(y.grad_fn).__name__ == "IndexSelectBackward0"
+    assert y.tolist() == [[2.0, 0.0, 2.0], [5.0, 3.0, 5.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 2.0], [1.0, 0.0, 2.0]]
+    assert torch.index_select(x, 0, torch.tensor(1)).shape == (1, 3)
+    assert x.index_select(1, torch.tensor([1], dtype=torch.int32)).tolist() == [[1.0], [4.0]]
+    s = torch.tensor(5.0, requires_grad=True)
+    r = torch.index_select(s, 0, torch.tensor([0]))
+    assert r.shape == () and type(r.grad_fn).__name__ == "IndexSelectBackward0"
+    for idx, err, msg in [
+            (torch.tensor([[0, 1]]), IndexError,
+             "index_select(): Index is supposed to be a vector"),
+            (torch.tensor([0.0]), RuntimeError,
+             "index_select(): Expected dtype int32 or int64 for index"),
+            (torch.tensor([5]), RuntimeError,
+             "INDICES element is out of DATA bounds, id=5 axis_dim=3"),
+            (torch.tensor([-1]), RuntimeError,
+             "INDICES element is out of DATA bounds, id=-1 axis_dim=3")]:
+        with pytest.raises(err) as e:
+            x.index_select(1, idx)
+        assert str(e.value) == msg
+    with pytest.raises(RuntimeError, match=r"Index to scalar can have only 1 value, got 2 value"):
+        torch.index_select(s, 0, torch.tensor([0, 0]))

@@ -24,7 +24,8 @@ from ..grad_mode import STATE
 from ..tensor import Tensor
 from .forward_rules import RULES, by_double_backward, custom_rule, find_rule
 
-_RULES, _by_double_backward = RULES, by_double_backward  # where nn/ registers its ops' rules
+_RULES, _by_double_backward = RULES, by_double_backward
+_new = object.__new__  # where nn/ registers its ops' rules
 
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level",
            "make_dual", "unpack_dual"]
@@ -254,7 +255,11 @@ def apply_dual(cls: type, args: tuple) -> Any:
             if t.__class__ is not data.__class__ or t.shape != data.shape or \
                     t.dtype != data.dtype:
                 t = _fit(t, data)
-            out._fw_grad = Tensor._make(t)
+            tt = _new(Tensor)  # Tensor._make(t), written out
+            tt._data, tt._rg, tt.grad_fn, tt._output_nr, tt._vc = t, False, None, 0, None
+            if STATE.inference:
+                tt._inference = True
+            out._fw_grad = tt
             _LIVE.append(weakref.ref(out))
             if len(_LIVE) > _COMPACT_AT[0] or out._vc is not None and out._vc[0]:
                 _remember_rest(out)

@@ -52,6 +52,14 @@ def _linear(cls: type, positions: tuple | None = (0,)) -> Any:
     """Rule of an op linear in the arguments at ``positions`` (None: every floating tensor
     argument): the same op on their tangents, zero for those without; the other arguments (dims,
     shapes, indices) stay."""
+    if positions == (0,):  # most of them (views, sums): the op on the first tangent, directly
+        forward = cls.forward
+
+        def first(ctx: Any, args: tuple, tans: list, outs: list) -> Any:
+            t = tans[0]
+            return None if t is None else forward(_NOGRAD_CTX, Tensor._make(t), *args[1:])
+        return first
+
     def rule(ctx: Any, args: tuple, tans: list, outs: list) -> Any:
         pos = positions if positions is not None else [
             i for i, a in enumerate(args) if isinstance(a, Tensor) and a._data.dtype.kind == "f"]
@@ -98,7 +106,9 @@ def _pow(ctx: Any, args: tuple, tans: list, outs: list) -> Any:
     a, e = args
     if tans[0] is None:
         return None
-    return tans[0] * 0 if e == 0 else tans[0] * (e * _d(a) ** (e - 1))
+    if e == 0:
+        return tans[0] * 0
+    return tans[0] * (e * (_d(a) if e == 2 else _d(a) ** (e - 1)))  # (x ** 1 is x exactly)
 
 
 def _pow_tensor(ctx: Any, args: tuple, tans: list, outs: list) -> Any:

@@ -156,7 +156,8 @@ def _prepare_v(v: Any, refs: tuple, is_refs_tuple: bool, create_graph: bool, fn:
                none_msg: str) -> Any:
     if v is not None:
         _, v = _as_tuple(v, "v", fn)
-        v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
+        if create_graph or any(t._rg for t in v):  # (a tensor outside any graph stays as is)
+            v = _grad_preprocess(v, create_graph=create_graph, need_graph=False)
         _validate_v(v, refs, is_refs_tuple)
     elif len(refs) != 1 or refs[0].nelement() != 1:
         raise RuntimeError(none_msg)

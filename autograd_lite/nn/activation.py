@@ -48,7 +48,7 @@ class Tanh(Module):
     """Hyperbolic tangent elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.tanh(input)
+        return input.tanh()  # F.tanh's body, one call less
 
 
 class GELU(Module):

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import dtypes
 from ..backend import array_module, to_device
-from ..ops import linalg, nnfunc
+from ..ops import linalg, losses, nnfunc
 from ..tensor import Tensor
 from ._functions import Gelu, LeakyRelu
 
@@ -158,7 +158,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              weight: Tensor | None = None) -> Tensor:
     """Mean (or sum) squared error ``(input - target)**2``."""
     if weight is None:
-        return nnfunc.mse_loss(input, target, size_average, reduce, reduction)
+        return losses.mse_loss(input, target, size_average, reduce, reduction)
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     return _weighted(input - target, weight, input, reduction, abs_=False)
@@ -182,7 +182,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """``-(target * log(input) + (1 - target) * log(1 - input))`` for probabilities."""
-    return nnfunc.binary_cross_entropy(input, target, weight, size_average, reduce, reduction)
+    return losses.binary_cross_entropy(input, target, weight, size_average, reduce, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -190,7 +190,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits."""
-    return nnfunc.binary_cross_entropy_with_logits(input, target, weight, size_average, reduce,
+    return losses.binary_cross_entropy_with_logits(input, target, weight, size_average, reduce,
                                                    reduction, pos_weight)
 
 
@@ -198,7 +198,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
              size_average: bool | None = None, ignore_index: int = -100,
              reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices ``target`` under log-probabilities ``input``."""
-    return nnfunc.nll_loss(input, target, weight, size_average, ignore_index, reduce, reduction)
+    return losses.nll_loss(input, target, weight, size_average, ignore_index, reduce, reduction)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -207,7 +207,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """``nll_loss(log_softmax(input, 1), target)``; targets are class indices or
     probabilities."""
-    return nnfunc.cross_entropy(input, target, weight, size_average, ignore_index, reduce,
+    return losses.cross_entropy(input, target, weight, size_average, ignore_index, reduce,
                                 reduction, label_smoothing)
 
 

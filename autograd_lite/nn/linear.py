@@ -52,6 +52,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        # ``self.weight`` reaches the parameter through ``Module.__getattr__`` after a failed
+        # ordinary lookup (its AttributeError costs as much as the rest of this call): read the
+        # registry directly; attributes set outside it (after ``del self.weight``) as usual
+        params = self._parameters
+        if "weight" in params and "bias" in params:
+            return F.linear(input, params["weight"], params["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

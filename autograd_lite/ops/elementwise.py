@@ -26,6 +26,19 @@ def _scalars(a: Any, b: Any) -> tuple:
     return (None if isinstance(a, Tensor) else a, None if isinstance(b, Tensor) else b)
 
 
+def _number_shortcut(op: Any, backward: Any) -> staticmethod:
+    """The engine's formula for Mul/Div (``engine_backward``): ``backward``, except that for
+    ``x * c`` or ``x / c`` recorded by ``apply.scalar_op`` (which keeps only ``c``) a plain
+    backward computes ``op(grad, c)`` directly."""
+    def engine_backward(ctx: Any, grad: Any) -> Any:
+        s = ctx._saved
+        if s.__class__ is tuple and len(s) == 2 and s[0] is None and s[1].__class__ is float \
+                and grad.__class__ is np.ndarray:
+            return op(grad, s[1]), None
+        return backward(ctx, grad)
+    return staticmethod(engine_backward)
+
+
 # Add, Sub, Mul, Div are the most frequent ops: their forward calls NumPy directly (``binary``
 # does the same through one more call).
 
@@ -97,11 +110,14 @@ class SubAlpha(AddAlpha):
 
 
 class Mul(Function):
-    builtin, grad_fn_name, save_inputs = True, "MulBackward0", True  # a number is kept as is
+    builtin, grad_fn_name, keeps_number = True, "MulBackward0", True
     ufunc = np.multiply
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
+        need = ctx.needs_input_grad
+        if need[0] or need[1]:  # as PyTorch: a factor is kept only for the other's gradient
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         x, y = operands(a, b)
         try:
             return x * y
@@ -114,13 +130,18 @@ class Mul(Function):
         need = ctx.needs_input_grad
         return (grad * b if need[0] else None), (grad * a if need[1] else None)
 
+    engine_backward = _number_shortcut(np.multiply, backward)
+
 
 class Div(Function):
-    builtin, grad_fn_name, save_inputs = True, "DivBackward0", True
+    builtin, grad_fn_name, keeps_number = True, "DivBackward0", True
     ufunc = np.true_divide
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
+        need = ctx.needs_input_grad
+        if need[0] or need[1]:  # as PyTorch: the dividend only for the divisor's gradient
+            ctx.save_for_backward(a if need[1] else None, b)
         x, y = operands(a, b)
         if result_dtype(x, y).kind != "f":
             # true division of integers (also 3 / int_tensor) gives float32, as in PyTorch
@@ -138,6 +159,8 @@ class Div(Function):
         ga = grad / b if need[0] else None
         gb = -grad * a / (b * b) if need[1] else None
         return ga, gb
+
+    engine_backward = _number_shortcut(np.true_divide, backward)
 
 
 class Neg(Function):
@@ -174,7 +197,10 @@ class Pow(Function):
         e = ctx.exponent
         if e == 0:
             return grad * 0, None
-        return grad * (e * a ** (e - 1)), None
+        # on arrays x ** 1 is x exactly; a recorded formula keeps PowBackward0 (x ** 1) as
+        # PyTorch does, so that higher derivatives go on through it
+        p = a if e == 2 and a.__class__ is not Tensor else a ** (e - 1)
+        return grad * (e * p), None
 
 
 class PowTensor(Function):
@@ -235,11 +261,23 @@ def _unary(name: str, np_name: str, derivative: Any, save_output: bool = False,
         (saved,) = ctx.saved_tensors
         return grad * derivative(saved)
 
+    def engine_backward(ctx: Any, grad: Any) -> Any:
+        """``backward`` with an unchanged saved array read directly (a plain backward)."""
+        if grad.__class__ is np.ndarray:
+            s = ctx._saved[0]
+            if s.__class__ is tuple:  # the op's output
+                if s[0] is None and s[3][0] == s[1]:
+                    return grad * derivative(s[2])
+            elif s.__class__ is Tensor and (s._vc is None or s._vc[0] == 0):  # its input
+                return grad * derivative(s._data)
+        return backward(ctx, grad)
+
     return type(name, (Function,), {
         "builtin": True, "grad_fn_name": grad_fn_name or f"{name}Backward0",
         "save_output": save_output, "save_inputs": not save_output, "elementwise": True,
         "ufunc": np_fn,
         "forward": staticmethod(forward), "backward": staticmethod(backward),
+        "engine_backward": staticmethod(engine_backward),
         "__doc__": f"Elementwise {np_name} (forward and backward)."})
 
 

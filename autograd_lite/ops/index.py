@@ -221,7 +221,7 @@ def getitem(self: Tensor, index: Any) -> Tensor:
 class SetItem(Function):
     """``x[idx] = v`` computed out of place (CopySlices); see ``methods.setitem``."""
 
-    builtin, grad_fn_name = True, "CopySlices"
+    builtin, grad_fn_name, node_name = True, "CopySlices", "torch::autograd::CopySlices"
     edge_args = (0, 2)  # PyTorch's next_functions
 
     @staticmethod
@@ -280,10 +280,32 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
+class IndexSelect(Index):
+    grad_fn_name = "IndexSelectBackward0"
+
+
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """Entries of ``index`` (a 1-D integer tensor) along ``dim``."""
-    d = wrap_dim(dim, input._data.ndim)
-    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
+    """Entries of ``index`` (a 1-D, or 0-D, int32/int64 tensor) along ``dim``; repeated entries
+    add up in the gradient."""
+    x = input._data
+    d = wrap_dim(dim, max(x.ndim, 1))
+    ix = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if ix.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if ix.dtype not in (np.int64, np.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if x.ndim == 0 and ix.size != 1:
+        raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                           f"{ix.size} value(s)")
+    n = x.shape[d] if x.ndim else 1
+    bad = (ix < 0) | (ix >= n)
+    if bad.any():
+        raise RuntimeError("INDICES element is out of DATA bounds, "
+                           f"id={int(ix[bad].reshape(-1)[0])} axis_dim={n}")
+    if x.ndim == 0:  # a scalar's only entry: the tensor itself, as a node of this op
+        return IndexSelect.apply(input, ())
+    idx = (slice(None),) * d + (ix.reshape(-1).astype(np.int64, copy=False),)
+    return IndexSelect.apply(input, _on_device(idx, array_module(x)))
 
 
 FUNCTIONS = {f.__name__: f for f in (narrow, select, index_select)}

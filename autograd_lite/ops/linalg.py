@@ -14,12 +14,15 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy import ndarray
 
 from ..backend import array_module
-from ..function import Function
+from ..function import FW_LEVEL, Function
+from ..grad_mode import STATE
 from ..tensor import Tensor
 from . import formula as F
 from .common import broadcast_error
+from .fastpath import linear_2d
 from .reduce import type_name
 from .shape import Squeeze4, T, UnsafeView, Unsqueeze, View, data, expand, run
 
@@ -230,9 +233,16 @@ class Addmm(Function):
         # TBackward0 the weight gets a C-ordered array that becomes its .grad without a copy
         gb = None
         if need[0]:  # a (out,) bias: sum over the batch here; other shapes: the engine sums
-            gb = F.sum(grad, 0) if ctx._in_meta[0][0] == grad.shape[1:] else grad
+            gb = grad if ctx._in_meta[0][0] != grad.shape[1:] else \
+                _sum0(grad) if grad.__class__ is ndarray else F.sum(grad, 0)
+        if grad.__class__ is ndarray and x.__class__ is ndarray and \
+                (wt is None or wt.__class__ is ndarray):  # 2-D arrays: _tr is .T
+            return gb, (grad @ wt.T if need[1] else None), (grad.T @ x).T
         return gb, (grad @ _tr(wt) if need[1] else None), \
             (_tr(_tr(grad) @ x) if need[2] else None)
+
+
+_sum0 = np.add.reduce  # (its default axis is 0) ndarray.sum without its Python wrapper
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -240,6 +250,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     (``TBackward0`` of the weight, then ``AddmmBackward0`` or ``MmBackward0``, with views
     around a 1-D or N-D input)."""
     x, w = input._data, weight._data
+    if bias is not None and weight._rg and STATE.enabled and FW_LEVEL[0] < 0:
+        # the recorded 2-D case, nn.Linear's in training, written out (fastpath.py); dtypes
+        # compared by identity (an equal dtype that is another object: the general path)
+        b, dt = bias._data, w.dtype
+        if x.dtype is dt and b.dtype is dt and x.__class__ is ndarray and \
+                w.__class__ is ndarray and b.__class__ is ndarray:
+            xs, ws = x.shape, w.shape
+            if len(xs) == 2 and len(ws) == 2 and xs[1] == ws[1] and b.shape == ws[:1]:
+                return linear_2d(Addmm, T, input, weight, bias)
     if w.ndim != 2 or x.ndim == 0:
         out = matmul(input, weight.t())
         return out if bias is None else out + bias

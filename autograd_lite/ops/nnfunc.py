@@ -1,5 +1,6 @@
-"""Neural-network functions: softmax, log_softmax, logsigmoid, and the losses (mse, binary cross
-entropy with and without logits, nll, cross entropy), all numerically stable.
+"""Neural-network ops: softmax, log_softmax, logsigmoid, and the losses (mse, binary cross entropy
+with and without logits, nll), all numerically stable; their public functions with PyTorch's
+argument checks (and cross_entropy) are in ``losses.py``, re-exported here.
 
 Each loss is one op with PyTorch's node name (MseLossBackward0, NllLossBackward0...). Backward
 formulas are written for arrays and tensors alike (see ``formula.py``), so under
@@ -12,12 +13,14 @@ import warnings
 from typing import Any
 
 import numpy as np
+from numpy import ndarray
 
 from ..backend import array_module
 from ..function import Function
 from ..tensor import Tensor
 from . import formula as F
 from .common import binary
+from .fastpath import nll_forward, nll_general_args, nll_scatter
 from .reduce import type_name
 from .shape import data, wrap_dim
 
@@ -63,6 +66,9 @@ class LogSoftmax(Function):
         ctx.dim = dim
         if a.size == 0:
             return a.copy()
+        if a.__class__ is ndarray:  # the ufuncs' reductions without ndarray.max/sum's wrappers
+            shifted = a - _max(a, dim, keepdims=True)
+            return shifted - np.log(_sum(np.exp(shifted), dim, keepdims=True))
         xp = array_module(a)
         shifted = a - a.max(axis=dim, keepdims=True)
         return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
@@ -70,7 +76,12 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (y,) = ctx.saved_tensors
+        if grad.__class__ is ndarray and y.__class__ is ndarray:  # arrays: no F.* dispatch
+            return grad - np.exp(y) * _sum(grad, ctx.dim, keepdims=True), None
         return grad - F.exp(y) * F.sum(grad, ctx.dim, True), None
+
+
+_max, _sum = np.maximum.reduce, np.add.reduce
 
 
 def _softmax_dim(name: str, input: Tensor, dim: Any, dtype: Any) -> tuple:
@@ -121,18 +132,6 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 # --- losses ------------------------------------------------------------------------------------
 
-def _reduction(size_average: Any, reduce: Any, reduction: str) -> str:
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "none" if not reduce else "mean" if size_average else "sum"
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
 def _reduce(loss: Any, reduction: str) -> Any:
     if reduction == "none":
         return loss
@@ -160,17 +159,6 @@ class MseLoss(Function):
 
 def _sub(a: Any, b: Any) -> Any:
     return a - b
-
-
-def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
-    """Mean squared error ``(input - target) ** 2``, reduced by ``reduction``."""
-    if target._data.shape != input._data.shape:
-        warnings.warn(f"Using a target size ({target.shape!r}) that is different to the input "
-                      f"size ({input.shape!r}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.", UserWarning,
-                      stacklevel=2)
-    return MseLoss.apply(input, target, _reduction(size_average, reduce, reduction))
 
 
 class BinaryCrossEntropy(Function):
@@ -209,18 +197,6 @@ class BinaryCrossEntropy(Function):
         return gx, gt, None, None
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         size_average: Any = None, reduce: Any = None,
-                         reduction: str = "mean") -> Tensor:
-    """``-(t log x + (1 - t) log(1 - x))`` for probabilities x; the logs are clamped at -100."""
-    if target._data.shape != input._data.shape:
-        raise ValueError(f"Using a target size ({target.shape!r}) that is different to the input "
-                         f"size ({input.shape!r}) is deprecated. Please ensure they have the "
-                         "same size.")
-    return BinaryCrossEntropy.apply(input, target, weight,
-                                    _reduction(size_average, reduce, reduction))
-
-
 class BinaryCrossEntropyWithLogits(Function):
     builtin, grad_fn_name = True, "BinaryCrossEntropyWithLogitsBackward0"
     edge_args = (0, 1)  # PyTorch's next_functions
@@ -256,18 +232,6 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gt, None, None, None
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     size_average: Any = None, reduce: Any = None,
-                                     reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
-    """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits."""
-    if target._data.shape != input._data.shape:
-        raise ValueError(f"Target size ({target.shape!r}) must be the same as input size "
-                         f"({input.shape!r})")
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight,
-                                              _reduction(size_average, reduce, reduction))
-
-
 class NllLoss(Function):
     """``-input[i, target[i]] * weight[target[i]]``, reduced; class dimension 1 (0 for 1-D)."""
 
@@ -278,6 +242,10 @@ class NllLoss(Function):
     def forward(ctx: Any, x: Tensor, target: Any, weight: Any, ignore_index: int,
                 reduction: str) -> Any:
         a = x._data
+        if a.__class__ is ndarray and a.ndim == 2 and weight is None and reduction != "none":
+            loss = nll_forward(ctx, a, target, ignore_index, reduction)  # the common case
+            if loss is not None:
+                return loss
         xp = array_module(a)
         cdim = 0 if a.ndim == 1 else 1
         c = a.shape[cdim]
@@ -299,7 +267,12 @@ class NllLoss(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
-        t_k, w_t, denom, cdim, shape, reduction = ctx.args
+        args = ctx.args
+        if len(args) == 5:  # from fastpath.nll_forward
+            if grad.__class__ is ndarray:
+                return nll_scatter(args, grad), None, None, None, None
+            args = nll_general_args(args)
+        t_k, w_t, denom, cdim, shape, reduction = args
         xp = array_module(t_k)
         pos = xp.arange(shape[cdim]).reshape((-1,) + (1,) * (len(shape) - cdim - 1))
         coef = (pos == t_k) * (-w_t / denom).reshape(t_k.shape)
@@ -317,81 +290,14 @@ class NllLossView(NllLoss):
     grad_fn_name = "ViewBackward0"
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
-             reduction: str = "mean") -> Tensor:
-    """Negative log likelihood of the ``target`` classes, given log-probabilities ``input``."""
-    reduction = _reduction(size_average, reduce, reduction)
-    a, t = input._data, target._data
-    if t.dtype not in (np.int64, np.uint8):
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{type_name(t.dtype)}")
-    if a.ndim == 1:
-        if t.ndim != 0 and not (t.ndim == 1 and t.shape[0] == 1):
-            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
-                             f"{t.shape[0] if t.ndim else 0}")
-        t = t.reshape(())
-    else:
-        if t.ndim >= 1 and t.shape[0] != a.shape[0]:
-            raise ValueError(f"Expected input batch_size ({a.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0]}).")
-        if a.ndim == 2 and t.ndim != 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if a.ndim > 2 and t.shape != a.shape[:1] + a.shape[2:]:
-            raise RuntimeError(f"Expected target size {list(a.shape[:1] + a.shape[2:])}, got "
-                               f"{list(t.shape)}")
-    c = a.shape[0 if a.ndim == 1 else 1]
-    w = None
-    if weight is not None:
-        w = weight._data
-        if w.shape != (c,):
-            raise RuntimeError(f"weight tensor should be defined either for all {c} classes or "
-                               f"no classes but got weight tensor of shape: {list(w.shape)}")
-    op = NllLoss if a.ndim <= 2 else NllLossView if reduction == "none" and a.ndim != 4 \
-        else NllLoss2D  # PyTorch's names for images (N, C, H, W) and other shapes
-    return op.apply(input, t.astype(np.int64, copy=False), w, int(ignore_index), reduction)
-
-
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """``nll_loss(log_softmax(input, 1), target)``; also class-probability targets and label
-    smoothing."""
-    reduction = _reduction(size_average, reduce, reduction)
-    cdim = 0 if input._data.ndim == 1 else 1
-    logp = log_softmax(input, cdim)
-    c = input._data.shape[cdim]
-    wshape = (c,) + (1,) * (input._data.ndim - cdim - 1)
-    if target._data.shape == input._data.shape:  # class probabilities
-        if target._data.dtype.kind != "f":
-            raise RuntimeError("Expected floating point type for target with class "
-                               f"probabilities, got {type_name(target._data.dtype)}")
-        if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / c
-        prod = logp * target
-        if weight is not None:
-            prod = prod * weight.reshape(wshape)
-        if reduction == "none":
-            return -prod.sum(cdim)
-        if reduction == "sum":
-            return -prod.sum()
-        return -prod.sum() / (input._data.size // c)
-    nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
-    if label_smoothing <= 0:
-        return nll
-    keep = Tensor._make(target._data != ignore_index)
-    smooth = -(logp if weight is None else logp * weight.reshape(wshape)).sum(cdim) * keep
-    if reduction == "mean":
-        if weight is None:
-            denom = keep._data.sum()
-        else:
-            t = target._data[keep._data]
-            denom = weight._data[t].sum()
-        smooth = smooth.sum() / float(denom)
-    elif reduction == "sum":
-        smooth = smooth.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
-
+# the public loss functions (argument checks, cross_entropy's fast path) build on the ops above
+from .losses import (  # noqa: E402,F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
+)
 
 FUNCTIONS = {"softmax": softmax, "log_softmax": log_softmax}
 TENSOR_METHODS = {

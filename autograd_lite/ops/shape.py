@@ -10,6 +10,7 @@ live in ``index.py``; the copying rearrangements (repeat, flip, roll, stack, cat
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -262,8 +263,14 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
-        dims = ctx.dims  # the inverse permutation (sorting positions by where they go)
-        return run(Permute, grad, tuple(sorted(range(len(dims)), key=dims.__getitem__))), None
+        return run(Permute, grad, _inverse(ctx.dims)), None
+
+
+@functools.lru_cache(maxsize=256)
+def _inverse(dims: tuple) -> tuple:
+    """The inverse permutation (positions sorted by where they go); ``.T`` asks for it at every
+    backward, so it is remembered."""
+    return tuple(sorted(range(len(dims)), key=dims.__getitem__))
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
