@@ -96,14 +96,18 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._make(arr)
 
 
-def _sizes(size: tuple) -> tuple:
-    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))``."""
+def _sizes(size: tuple, fn: str = "zeros") -> tuple:
+    """Accept ``zeros(2, 3)`` and ``zeros((2, 3))``; ``fn`` names the caller in errors."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    for s in size:
+    for pos, s in enumerate(size, 1):
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"expected a sequence of integers as the size, but got "
-                            f"{type(s).__name__}")
+            got = type(s).__name__
+            if pos == 1:
+                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"not {got}")
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {pos} "
+                            f'with error "type must be tuple of ints,but got {got}"')
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(size)}")
@@ -116,13 +120,13 @@ def _float_dtype(dtype: Any) -> Any:
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    arr = np.zeros(_sizes(size), dtypes.to_numpy_dtype(_float_dtype(dtype)))
+    arr = np.zeros(_sizes(size, "zeros"), dtypes.to_numpy_dtype(_float_dtype(dtype)))
     return _finish(arr, None, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    arr = np.ones(_sizes(size), dtypes.to_numpy_dtype(_float_dtype(dtype)))
+    arr = np.ones(_sizes(size, "ones"), dtypes.to_numpy_dtype(_float_dtype(dtype)))
     return _finish(arr, None, device, requires_grad)
 
 
@@ -138,7 +142,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool) else dtypes.int64
                  if isinstance(fill_value, int) else dtypes.DEFAULT_FLOAT)
-    arr = np.full(_sizes((size,) if isinstance(size, int) else tuple(size)), fill_value,
+    arr = np.full(_sizes((size,) if isinstance(size, int) else tuple(size), "full"), fill_value,
                   dtypes.to_numpy_dtype(dtype))
     return _finish(arr, None, device, requires_grad)
 
@@ -208,6 +212,9 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The identity matrix."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     arr = np.eye(n, n if m is None else m)
     return _finish(arr, _float_dtype(dtype), device, requires_grad)
 
@@ -216,7 +223,7 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
           generator: Any = None) -> Tensor:
     """Standard normal samples."""
     rng = generator or _rng[0]
-    arr = rng.standard_normal(_sizes(size))
+    arr = rng.standard_normal(_sizes(size, "randn"))
     return _finish(arr, _float_dtype(dtype), device, requires_grad)
 
 
@@ -224,7 +231,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
          generator: Any = None) -> Tensor:
     """Uniform samples from [0, 1)."""
     rng = generator or _rng[0]
-    arr = rng.random(_sizes(size))
+    arr = rng.random(_sizes(size, "rand"))
     return _finish(arr, _float_dtype(dtype), device, requires_grad)
 
 
@@ -237,7 +244,7 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, dev
         else:
             raise TypeError("randint() missing required argument 'size'")
     rng = generator or _rng[0]
-    arr = rng.integers(low, high, _sizes((tuple(size),)))
+    arr = rng.integers(low, high, _sizes((tuple(size),), "randint"))
     return _finish(arr, dtypes.int64 if dtype is None else dtype, device, requires_grad)
 
 

@@ -227,8 +227,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if not inputs:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
         for t in inputs:
-            if not t._rg:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            if not t._rg:  # (PyTorch 2.13's wording)
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             if t.grad_fn is not None:  # a non-leaf input gets its .grad like a leaf
                 targets = getattr(t.grad_fn, "_input_targets", None)
                 if targets is None:
@@ -259,12 +259,12 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     result = run_backward(outs, _as_list(grad_outputs), retain_graph, create_graph,
                           inputs=ins, accumulate=False)
     final = []
-    for t, g in zip(ins, result):
+    for i, (t, g) in enumerate(zip(ins, result)):
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 from .creation import zeros_like
                 g = zeros_like(t)

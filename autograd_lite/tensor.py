@@ -101,7 +101,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         if requires_grad and self._inference and not STATE.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
@@ -131,9 +131,16 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                from .ops.reduce import type_name
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_c_type(value._data.dtype)}' "
+                    f"to a tensor with grad_dtype '{type_name(self._data.dtype)}'. The gradient "
+                    f"must match the tensor's dtype: convert it first, e.g. grad.to({self.dtype})")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
         self._grad = value
 
     @property
@@ -213,6 +220,13 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Detach in place: this tensor becomes a leaf that does not require grad."""
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self.grad_fn, self._rg, self._output_nr = None, False, 0
         return self
 
@@ -320,9 +334,13 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self) -> float:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -430,6 +448,16 @@ def _engine() -> Any:
     """The engine module (it imports this one, so it is looked up on first use)."""
     return sys.modules["autograd_lite.engine"] if "autograd_lite.engine" in sys.modules \
         else importlib.import_module("autograd_lite.engine")
+
+
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
+def _c_type(dt: Any) -> str:
+    """A dtype's C++ type name, as some PyTorch messages print it ('float', 'long int')."""
+    return _C_TYPES.get(str(dt), str(dt))
 
 
 def _as_array(data: Any) -> Any:
