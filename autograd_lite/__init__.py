@@ -22,8 +22,10 @@ from .creation import (  # noqa: E402
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
     randn,
+    randn_like,
     randperm,
     tensor,
     zeros,
@@ -56,6 +58,14 @@ from .grad_mode import (  # noqa: E402
     set_grad_enabled,
 )
 from .methods import FUNCTIONS as _FUNCTIONS  # noqa: E402
+from .random import (  # noqa: E402
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    seed,
+    set_rng_state,
+)
 from .tensor import Size, Tensor  # noqa: E402
 
 globals().update(_FUNCTIONS)  # sum, mean, exp, matmul, stack, ... as autograd_lite.<name>

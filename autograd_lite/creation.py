@@ -9,15 +9,8 @@ import numpy as np
 
 from . import dtypes
 from .backend import array_module, device, to_device
+from .random import generator_of, manual_seed  # noqa: F401 (torch.manual_seed lives here too)
 from .tensor import Tensor
-
-_rng = [np.random.default_rng(0)]
-
-
-def manual_seed(seed: int) -> Any:
-    """Seed the generator behind randn/rand/randint/randperm (NumPy's PCG64, not PyTorch's)."""
-    _rng[0] = np.random.default_rng(int(seed))
-    return _rng[0]
 
 
 def _finish(arr: Any, dtype: Any, dev: Any, requires_grad: bool) -> Tensor:
@@ -177,6 +170,20 @@ def empty_like(t: Tensor, dtype: Any = None, device: Any = None,
     return _like(t, 0, dtype, device, requires_grad)
 
 
+def randn_like(t: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Standard normal samples with the shape (and dtype, device) of ``t``."""
+    return randn(*t._data.shape, dtype=t.dtype if dtype is None else dtype,
+                 device=t.device if device is None else device, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """U(0, 1) samples with the shape (and dtype, device) of ``t``."""
+    return rand(*t._data.shape, dtype=t.dtype if dtype is None else dtype,
+                device=t.device if device is None else device, requires_grad=requires_grad)
+
+
 def zeros_like_array(arr: Any) -> Any:
     """Zeros shaped like an array, on its device (used by the engine)."""
     return array_module(arr).zeros_like(arr)
@@ -219,20 +226,27 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     return _finish(arr, _float_dtype(dtype), device, requires_grad)
 
 
+def _drawn(shape: tuple, dtype: Any, draw: Any, kernel: str) -> Any:
+    """``draw(n, numpy_dtype)`` shaped: float64 draws in double precision, other float dtypes
+    as float32 (PyTorch's numbers for float32 and float64)."""
+    return draw(int(np.prod(shape)), _sample_dtype(dtypes.to_numpy_dtype(_float_dtype(dtype)),
+                                                   kernel)).reshape(shape)
+
+
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           generator: Any = None) -> Tensor:
-    """Standard normal samples."""
-    rng = generator or _rng[0]
-    arr = rng.standard_normal(_sizes(size, "randn"))
-    return _finish(arr, _float_dtype(dtype), device, requires_grad)
+    """Standard normal samples: PyTorch's numbers for the same ``manual_seed``."""
+    gen = generator_of(generator)
+    arr = _drawn(_sizes(size, "randn"), dtype, gen.normal, "normal_kernel_cpu")
+    return _finish(arr, None, device, requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          generator: Any = None) -> Tensor:
-    """Uniform samples from [0, 1)."""
-    rng = generator or _rng[0]
-    arr = rng.random(_sizes(size, "rand"))
-    return _finish(arr, _float_dtype(dtype), device, requires_grad)
+    """Uniform samples from [0, 1): PyTorch's numbers for the same ``manual_seed``."""
+    gen = generator_of(generator)
+    arr = _drawn(_sizes(size, "rand"), dtype, gen.uniform, "check_uniform_bounds")
+    return _finish(arr, None, device, requires_grad)
 
 
 def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, device: Any = None,
@@ -243,26 +257,49 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, dev
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing required argument 'size'")
-    rng = generator or _rng[0]
-    arr = rng.integers(low, high, _sizes((tuple(size),), "randint"))
+    shape = _sizes((tuple(size),), "randint")
+    low, high = int(low), int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    arr = generator_of(generator).randint(int(np.prod(shape)), low, high).reshape(shape)
     return _finish(arr, dtypes.int64 if dtype is None else dtype, device, requires_grad)
 
 
 def randperm(n: int, dtype: Any = None, device: Any = None, generator: Any = None) -> Tensor:
     """A random permutation of ``0..n-1``."""
-    rng = generator or _rng[0]
-    return _finish(rng.permutation(n), dtypes.int64 if dtype is None else dtype, device, False)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    arr = generator_of(generator).randperm(int(n))
+    return _finish(arr, dtypes.int64 if dtype is None else dtype, device, False)
 
 
-def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill ``t`` in place with normal samples (used by ``nn.init``)."""
-    vals = _rng[0].normal(mean, std, t._data.shape).astype(t._data.dtype)
-    t._write(to_device(vals, t.device))
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill ``t`` in place with N(mean, std**2) samples (``Tensor.normal_``, ``nn.init``)."""
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    vals = generator_of(generator).normal(t._data.size,
+                                          _sample_dtype(t._data.dtype, "normal_kernel_cpu"),
+                                          mean, std)
+    t._write(to_device(vals.reshape(t._data.shape).astype(t._data.dtype), t.device))
     return t
 
 
-def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill ``t`` in place with uniform samples from [a, b)."""
-    vals = _rng[0].uniform(a, b, t._data.shape).astype(t._data.dtype)
-    t._write(to_device(vals, t.device))
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill ``t`` in place with U(a, b) samples (``Tensor.uniform_``, ``nn.init``)."""
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
+                           f"to={b}")
+    vals = generator_of(generator).uniform(t._data.size,
+                                           _sample_dtype(t._data.dtype, "check_uniform_bounds"),
+                                           a, b)
+    t._write(to_device(vals.reshape(t._data.shape).astype(t._data.dtype), t.device))
     return t
+
+
+def _sample_dtype(dt: Any, kernel: str) -> Any:
+    """The dtype samples are drawn in (float64, else float32); integers raise as in PyTorch."""
+    if dt.kind != "f":
+        from .ops.reduce import type_name
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(dt)}\'')
+    return dt if dt == np.float64 else np.dtype(np.float32)

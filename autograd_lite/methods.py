@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import dtypes
+from . import creation, dtypes
 from .backend import array_module, device
 from .grad_mode import is_grad_enabled
 from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, scatter_api, shape
@@ -146,6 +146,19 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     self._apply_inplace(shape.SetItem, idx, v)
 
 
+def _sampling(fill: Any) -> Any:
+    """``Tensor.normal_`` / ``Tensor.uniform_``: new values in place, from the generator."""
+    def method(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        self._check_inplace()
+        if is_grad_enabled() and self._rg:  # (a non-leaf: its graph would no longer hold)
+            raise RuntimeError(f"{fill.__name__}() on a tensor that has a grad_fn is not "
+                               "supported here; call it under torch.no_grad() or on a new tensor")
+        return fill(self, a, b, generator)
+    method.__name__, method.__doc__ = fill.__name__, fill.__doc__
+    return method
+
+
+Tensor.normal_, Tensor.uniform_ = _sampling(creation.normal_), _sampling(creation.uniform_)
 Tensor.add_, Tensor.sub_, Tensor.clamp_ = _add_, _sub_, _clamp_
 Tensor.zero_, Tensor.fill_, Tensor.copy_, Tensor.to = zero_, fill_, copy_, to
 Tensor.__iadd__, Tensor.__isub__ = _add_, _sub_

@@ -559,7 +559,7 @@ def test_init_fills_in_place_without_recording():
     assert nn.init.zeros_(w).detach().numpy().max() == 0.0
     assert nn.init.ones_(w).detach().numpy().min() == 1.0
     assert nn.init.eye_(torch.zeros(2, 3)).tolist() == [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
-    rng = np.random.default_rng(5)
+    rng = torch.Generator().manual_seed(5)
     t = nn.init.trunc_normal_(torch.zeros(1000), std=1.0, a=-1.0, b=1.0, generator=rng)
     assert np.abs(t.numpy()).max() <= 1.0
     with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):

@@ -319,12 +319,13 @@ def gradgradcheck(func: Any, inputs: Any, grad_outputs: Any = None, *, eps: floa
     """
     tupled = _as_tuple(inputs)
     if grad_outputs is None:
-        from ..creation import _rng
+        from ..random import default_generator
         outs = _differentiable_outputs(func(*tupled))
         grad_outs = []
         for o in outs:
             dt = o._data.dtype if o._data.dtype.kind == "f" else np.float64
-            arr = _rng[0].uniform(-1, 1, o._data.shape).astype(dt)
+            arr = default_generator.uniform(o._data.size, np.float64, -1, 1).reshape(
+                o._data.shape).astype(dt)
             t = Tensor._make(array_module(o._data).asarray(arr))
             grad_outs.append(t.requires_grad_())
         tupled_grad_outputs = tuple(grad_outs)

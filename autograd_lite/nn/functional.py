@@ -128,12 +128,12 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0 or input.numel() == 0:
         return input
-    from ..creation import _rng
+    from ..random import default_generator
     x = input._data
     if p == 1:
         mask = array_module(x).zeros_like(x)
     else:
-        keep = _rng[0].random(x.shape) < 1 - p
+        keep = default_generator.uniform(x.size, "float32").reshape(x.shape) < 1 - p
         mask = to_device(keep.astype(x.dtype) / (1 - p), input.device)
         mask = mask.astype(x.dtype, copy=False)
     m = Tensor._make(mask)

@@ -1,7 +1,7 @@
 """``nn.init``: fill a tensor in place (without recording) with initial values.
 
-Random values come from the generator seeded by ``autograd_lite.manual_seed`` (or the NumPy
-Generator passed as ``generator``), so they differ from PyTorch's numbers for the same seed.
+Random values come from the generator seeded by ``autograd_lite.manual_seed`` (or the
+``autograd_lite.Generator`` passed as ``generator``): PyTorch's numbers for the same seed.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from .. import creation
 from ..backend import to_device
 from ..grad_mode import no_grad
+from ..random import generator_of
 from ..tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -41,43 +44,57 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _sample(tensor: Tensor, draw: Any) -> Tensor:
-    vals = draw(tensor._data.shape).astype(tensor._data.dtype)
-    with no_grad():
-        tensor._write(to_device(vals, tensor.device))
-    return tensor
-
-
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples from U(a, b)."""
-    if generator is None:
-        with no_grad():
-            return creation.uniform_(tensor, a, b)
-    return _sample(tensor, lambda shape: generator.uniform(a, b, shape))
+    with no_grad():
+        return creation.uniform_(tensor, a, b, generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Any = None) -> Tensor:
     """Fill with samples from N(mean, std**2)."""
-    if generator is None:
-        with no_grad():
-            return creation.normal_(tensor, mean, std)
-    return _sample(tensor, lambda shape: generator.normal(mean, std, shape))
+    with no_grad():
+        return creation.normal_(tensor, mean, std, generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Any = None) -> Tensor:
-    """Fill with N(mean, std**2) samples redrawn until they lie in [a, b]."""
-    rng = generator or creation._rng[0]
+    """Fill with N(mean, std**2) samples truncated to [a, b], drawn as PyTorch 2.13 draws them
+    (so the same seed gives the same values): when [a, b] holds more than 30% of the mass,
+    normal samples with every out-of-range one redrawn; else uniform candidates on [a, b]
+    accepted with probability pdf / peak pdf."""
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+    gen = generator_of(generator)
+    n, dt = tensor._data.size, tensor._data.dtype
+    draw_dt = dt if dt == np.float64 else np.dtype(np.float32)
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        lo, hi = draw_dt.type(a), draw_dt.type(b)  # the bounds in the tensor's precision
+        out = gen.normal(n, draw_dt, mean, std)
+        bad = (out < lo) | (out > hi)
+        while bad.any():  # PyTorch redraws a full tensor each round
+            out = np.where(bad, gen.normal(n, draw_dt, mean, std), out)
+            bad = (out < lo) | (out > hi)
+    else:
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
 
-    def draw(shape: tuple) -> Any:
-        out = rng.normal(mean, std, shape)
-        bad = (out < a) | (out > b)
-        while bad.any():
-            out[bad] = rng.normal(mean, std, int(bad.sum()))
-            bad = (out < a) | (out > b)
-        return out
-    return _sample(tensor, draw)
+        def log_ratio(x: Any) -> Any:  # log(pdf(x) / pdf(mode)), in the tensor's precision
+            t = ((x - draw_dt.type(mean)) / draw_dt.type(std)) ** 2
+            return t * draw_dt.type(-0.5) - draw_dt.type(log_peak)
+        out = gen.uniform(n, draw_dt, a, b)
+        pending = np.log(gen.uniform(n, draw_dt)) > log_ratio(out)
+        while pending.any():
+            cand = gen.uniform(n, draw_dt, a, b)
+            out = np.where(pending, cand, out)
+            pending = np.where(pending, np.log(gen.uniform(n, draw_dt)) > log_ratio(cand),
+                               pending)
+    with no_grad():
+        tensor._write(to_device(out.reshape(tensor._data.shape).astype(dt), tensor.device))
+    return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

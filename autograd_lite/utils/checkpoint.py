@@ -9,7 +9,6 @@ intermediates of ``f`` is needed only during that recomputation.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from typing import Any
 
@@ -47,13 +46,13 @@ def check_backward_validity(inputs: Any) -> None:
 
 
 def _get_rng_state() -> Any:
-    from ..creation import _rng
-    return copy.deepcopy(_rng[0].bit_generator.state)
+    from ..random import get_rng_state
+    return get_rng_state()
 
 
 def _set_rng_state(state: Any) -> None:
-    from ..creation import _rng
-    _rng[0].bit_generator.state = state
+    from ..random import set_rng_state
+    set_rng_state(state)
 
 
 class _fork_rng:
