@@ -144,6 +144,7 @@ def tensor_repr(
     device: str = "cpu",
     grad_fn_name: str | None = None,
     requires_grad_leaf: bool = False,
+    tangent: str | None = None,
 ) -> str:
     """Return ``tensor(...)`` exactly as PyTorch's ``Tensor.__repr__`` would print it."""
     values = np.asarray(values)
@@ -167,4 +168,6 @@ def tensor_repr(
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad_leaf:
         suffixes.append("requires_grad=True")
+    if tangent is not None:  # a dual tensor (forward AD): its tangent, as PyTorch shows it
+        suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import creation, dtypes
+from . import creation, dtypes, inplace  # noqa: F401 (inplace: Tensor._apply_inplace...)
 from .backend import array_module, device
 from .grad_mode import is_grad_enabled
 from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, scatter_api, shape
@@ -138,7 +138,8 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     v = value if isinstance(value, Tensor) else Tensor._make(
         array_module(self._data).asarray(value, dtype=self._data.dtype))
     idx = shape.normalize_index(index)
-    if not is_grad_enabled() or not (self._rg or v._rg):  # nothing to record: write directly
+    dual = self._fw_grad is not None or v._fw_grad is not None  # (forward AD: tangents follow)
+    if not dual and (not is_grad_enabled() or not (self._rg or v._rg)):  # write directly
         self._check_inplace()
         assign(self._data, idx, v._data.astype(self._data.dtype, copy=False))
         self._bump_version()

@@ -20,7 +20,7 @@ from . import dtypes
 from . import function as function_module
 from . import saved as saved_module
 from ._tensor_str import tensor_repr, tensor_str
-from .backend import array_module, device, device_of, to_device
+from .backend import device, device_of, to_device
 from .function import AccumulateGrad
 from .grad_mode import STATE
 from .hooks import HookDict, RemovableHandle
@@ -363,7 +363,8 @@ class Tensor:
         return tensor_repr(self._host(), dtype_name=str(dt), is_floating=dt.kind == "f",
                            default_dtype=dt in (np.float32, np.int64, np.bool_),
                            device=str(self.device), grad_fn_name=name,
-                           requires_grad_leaf=self._rg and name is None)
+                           requires_grad_leaf=self._rg and name is None,
+                           tangent=None if self._fw_grad is None else f"{self._fw_grad}")
 
     def __str__(self) -> str:
         return self.__repr__()
@@ -385,60 +386,6 @@ class Tensor:
             t._grad = Tensor._make(self._grad._data.copy())
         memo[id(self)] = t
         return t
-
-    # --- in-place machinery ---------------------------------------------------------------------
-    def _check_inplace(self) -> None:
-        if self._inference and not STATE.inference:
-            raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
-                               "allowed.You can make a clone to get a normal tensor before doing "
-                               "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
-                               "more details.")
-        if STATE.enabled and self._rg:
-            if self.grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                                   "in-place operation.")
-            base = self._base
-            if base is not None and base._rg:
-                if base.grad_fn is None:
-                    raise RuntimeError("a view of a leaf Variable that requires grad is being "
-                                       "used in an in-place operation.")
-                raise RuntimeError(
-                    "autograd_lite does not track in-place operations on views of tensors that "
-                    "require grad; modify the base tensor, or .clone() the view first.")
-
-    def _apply_inplace(self, op: Any, *args: Any) -> Tensor:
-        """Run ``op`` out of place, then write its result into this tensor's storage."""
-        self._check_inplace()
-        record = STATE.enabled and (self._rg or any(
-            isinstance(a, Tensor) and a._rg for a in args))
-        if record:
-            old = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._output_nr)
-            result = op.apply(old, *args)
-        else:
-            from .function import _NOGRAD_CTX
-            result = Tensor._make(op.forward(_NOGRAD_CTX, self, *args))
-        self._write(result._data)
-        if record:
-            self.grad_fn, self._output_nr, self._rg = result.grad_fn, result._output_nr, True
-        return self
-
-    def _write(self, values: Any) -> None:
-        """Copy ``values`` into this tensor's storage and bump its version."""
-        mine = self._data.dtype
-        if values.dtype != mine and not np.can_cast(values.dtype, mine, "same_kind"):
-            names = {"f": "Float", "i": "Long", "u": "Byte", "b": "Bool"}
-            raise RuntimeError(f"result type {names.get(values.dtype.kind, values.dtype)} can't "
-                               f"be cast to the desired output type "
-                               f"{names.get(mine.kind, mine)}")
-        if values.shape != self._data.shape:
-            try:
-                xp = array_module(values)
-                values = xp.broadcast_to(values, self._data.shape)
-            except ValueError:
-                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
-                                   f"the broadcast shape {list(values.shape)}") from None
-        self._data[...] = values
-        self._bump_version()
 
 
 function_module.Tensor = saved_module.Tensor = apply_module.Tensor = Tensor

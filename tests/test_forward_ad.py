@@ -259,3 +259,22 @@ def test_decorator():
 
     assert np.allclose(tangent_of_square(rnd(3), torch.ones(3, dtype=D))._data,
                        2 * rnd(3)._data)
+
+
+def test_in_place_ops_carry_the_tangent_and_repr_shows_it():
+    fa = torch.autograd.forward_ad
+    with fa.dual_level():
+        x = fa.make_dual(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.0]))
+        assert repr(x) == "tensor([1., 2.], tangent=tensor([1., 0.]))"
+        y = x * 1
+        y.mul_(3)  # d(3y) = 3 dy
+        assert fa.unpack_dual(y).tangent.tolist() == [3.0, 0.0]
+        y += x
+        assert fa.unpack_dual(y).tangent.tolist() == [4.0, 0.0]
+        z = fa.make_dual(torch.tensor([1.0, 2.0, 3.0]), torch.ones(3)).clone()
+        z[0] = 5.0  # a constant written in: its tangent is zero there
+        assert repr(z) == "tensor([5., 2., 3.], tangent=tensor([0., 1., 1.]))"
+        s = fa.make_dual(torch.tensor(3.0, dtype=torch.float64),
+                         torch.tensor(1.0, dtype=torch.float64))
+        assert repr(s) == "tensor(3., dtype=torch.float64, tangent=1.0)"
+    assert repr(x) == "tensor([1., 2.])"  # tangents end with the level

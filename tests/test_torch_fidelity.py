@@ -460,3 +460,10 @@ def test_index_select_matches_torch():
         assert str(e.value) == msg
     with pytest.raises(RuntimeError, match=r"Index to scalar can have only 1 value, got 2 value"):
         torch.index_select(s, 0, torch.tensor([0, 0]))
+
+
+def test_clamp_follows_pytorchs_result_type():
+    assert torch.tensor([1, 5]).clamp(0.5, 2.5).tolist() == [1.0, 2.5]
+    assert torch.tensor([1, 5]).clamp(0.5, 2.5).dtype == torch.float32
+    assert torch.tensor([1, 5]).clamp(2, 3).dtype == torch.int64
+    assert torch.tensor([1.0, 5.0], dtype=torch.float64).clamp(2.5).dtype == torch.float64

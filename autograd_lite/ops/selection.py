@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..backend import array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -27,11 +29,16 @@ class Clamp(Function):
         ctx.bounds = (lo, hi)
         xp = array_module(a._data)
         out = a._data
+        dt = out.dtype  # PyTorch's result type: an int tensor clamped to float bounds is float
+        for bound in (lo, hi):
+            if bound is not None:
+                dt = result_dtype(np.empty((1,) if out.ndim else (), dt),
+                                  bound._data if isinstance(bound, Tensor) else bound)
         if lo is not None:
             out = xp.maximum(out, lo._data if isinstance(lo, Tensor) else lo)
         if hi is not None:
             out = xp.minimum(out, hi._data if isinstance(hi, Tensor) else hi)
-        return out.astype(a._data.dtype, copy=False)
+        return out.astype(dt, copy=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> tuple:
