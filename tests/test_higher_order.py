@@ -274,3 +274,18 @@ def test_pow_keeps_its_graph_for_every_order():
     assert [t.item() for t in d] == [5.0, 8.0, 6.0, 0.0]
     g = torch.autograd.grad(x ** 2, x, create_graph=True)[0]
     assert g.grad_fn.next_functions[1][0].next_functions[0][0].name() == "PowBackward0"
+
+
+@pytest.mark.parametrize("fn, node, source", [
+    (lambda t: torch.relu(t), "ThresholdBackwardBackward0", "ReluBackward0"),
+    (lambda t: torch.nn.functional.leaky_relu(t), "LeakyReluBackwardBackward0",
+     "AccumulateGrad"),
+    (lambda t: torch.nn.functional.hardtanh(t), "HardtanhBackwardBackward0", "AccumulateGrad")])
+def test_piecewise_linear_gradients_stay_in_the_graph(fn, node, source):
+    # as in PyTorch: the gradient of relu & co. depends on x through a step function, so its
+    # own derivative is zero (not "does not require grad")
+    x = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+    g, = grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad and type(g.grad_fn).__name__ == node
+    assert type(g.grad_fn.next_functions[1][0]).__name__ == source
+    assert grad(g.sum(), x)[0].tolist() == [0.0, 0.0, 0.0]

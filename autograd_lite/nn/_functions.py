@@ -15,6 +15,7 @@ import numpy as np
 from ..backend import array_module
 from ..function import Function
 from ..ops import formula
+from ..ops.gate import gate, gate_op
 from ..tensor import Tensor
 
 _SQRT1_2 = math.sqrt(0.5)
@@ -68,9 +69,12 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (a,) = ctx.saved_tensors
-        x = a._data if isinstance(a, Tensor) else a
+        x = formula.value(a._data if isinstance(a, Tensor) else a)
         slope = array_module(x).where(x > 0, 1, ctx.negative_slope).astype(x.dtype)
-        return grad * formula.like(Tensor._make(slope), grad), None
+        return gate(grad, a, slope, _LEAKY), None
+
+
+_LEAKY = gate_op("LeakyReluBackwardBackward0")  # its formula, recorded (see ops/gate.py)
 
 
 class Gelu(Function):

@@ -1,4 +1,5 @@
-"""``nn.functional``: activations, losses, dropout and one_hot as plain functions.
+"""``nn.functional``: activations, losses, dropout and one_hot as plain functions (more in
+``_functional_more.py``: softplus, elu, layer_norm, embedding, kl_div, pad...).
 
 The fused primitives (linear, softmax, the losses) live in ``autograd_lite.ops``; these wrappers
 add PyTorch's signatures, the legacy ``size_average``/``reduce`` arguments and warnings.
@@ -230,3 +231,22 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = (x[..., None] == xp.arange(num_classes)).astype(dtypes.int64.np)
     return Tensor._make(out)
+
+
+# more activations, layer_norm, embedding, losses, normalize, cosine_similarity and pad
+from ._functional_more import (  # noqa: E402,F401
+    cosine_similarity,
+    elu,
+    embedding,
+    hardtanh,
+    huber_loss,
+    kl_div,
+    layer_norm,
+    mish,
+    normalize,
+    pad,
+    relu6,
+    silu,
+    smooth_l1_loss,
+    softplus,
+)

@@ -18,6 +18,7 @@ from ..function import Function
 from ..tensor import Tensor
 from . import formula as F
 from .common import binary, broadcast_error, operands, result_dtype
+from .gate import gate, gate_op
 
 
 def _scalars(a: Any, b: Any) -> tuple:
@@ -343,7 +344,11 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
-        return grad * (y > 0)
+        mask = (y._data if isinstance(y, Tensor) else y) > 0
+        return gate(grad, y, mask, _THRESHOLD)
+
+
+_THRESHOLD = gate_op("ThresholdBackwardBackward0")  # relu's formula, recorded (see gate.py)
 
 
 def _pow(x: Any, y: Any) -> Any:
