@@ -11,11 +11,22 @@ from typing import Any
 from . import creation, dtypes, inplace  # noqa: F401 (inplace: Tensor._apply_inplace...)
 from .backend import array_module, device
 from .grad_mode import is_grad_enabled
-from .ops import elementwise, elementwise_api, extract, linalg, nnfunc, reduce, scatter_api, shape
+from .ops import (
+    elementwise,
+    elementwise_api,
+    extract,
+    linalg,
+    math_more,
+    nnfunc,
+    order,
+    reduce,
+    scatter_api,
+    shape,
+)
 from .ops.index import assign
 from .tensor import Tensor
 
-MODULES = (elementwise_api, reduce, shape, linalg, nnfunc, extract, scatter_api)
+MODULES = (elementwise_api, reduce, shape, linalg, nnfunc, extract, scatter_api, math_more, order)
 FUNCTIONS: dict = {}
 for _m in MODULES:
     FUNCTIONS.update(_m.FUNCTIONS)

@@ -36,6 +36,17 @@ UNARY = {
     "clamp": lambda m, a: m.clamp(a, -0.5, 0.8), "rsub": lambda m, a: 1 - a,
     "rdiv": lambda m, a: 2 / (a * a + 1), "tan": lambda m, a: m.tan(0.5 * m.tanh(a)),
     "rpow": lambda m, a: 2 ** a, "round": lambda m, a: m.round(a) * a,
+    # ops/math_more.py and ops/order.py (shape-preserving ones), inputs kept in their domains
+    "log2": lambda m, a: m.log2(a * a + 0.5), "log10": lambda m, a: m.log10(a * a + 0.5),
+    "exp2": lambda m, a: m.exp2(m.tanh(a)), "asin": lambda m, a: m.asin(0.9 * m.tanh(a)),
+    "acos": lambda m, a: m.acos(0.9 * m.tanh(a)), "atan": lambda m, a: m.atan(a),
+    "sinh": lambda m, a: m.sinh(m.tanh(a)), "cosh": lambda m, a: m.cosh(m.tanh(a)),
+    "asinh": lambda m, a: m.asinh(a), "acosh": lambda m, a: m.acosh(a * a + 1.5),
+    "atanh": lambda m, a: m.atanh(0.9 * m.tanh(a)), "frac": lambda m, a: m.frac(a),
+    "trunc": lambda m, a: m.trunc(a) * a, "nan_to_num": lambda m, a: m.nan_to_num(a),
+    "cumprod": lambda m, a: m.cumprod(a, -1) if a.ndim else a,
+    "tril": lambda m, a: m.tril(a) if a.ndim >= 2 else a,
+    "triu": lambda m, a: m.triu(a, 1) if a.ndim >= 2 else a,
 }
 if HAS_SUM:
     UNARY["sum"] = _sum
@@ -47,6 +58,11 @@ BINARY = {
     "maximum": lambda m, a, b: m.maximum(a, b), "minimum": lambda m, a, b: m.minimum(a, b),
     "where": lambda m, a, b: m.where(a > b, a * b, a - b),
     "add_alpha": lambda m, a, b: m.add(a, b, alpha=0.5),
+    "atan2": lambda m, a, b: m.atan2(a, b * b + 0.5), "hypot": lambda m, a, b: m.hypot(a, b),
+    "logaddexp": lambda m, a, b: m.logaddexp(a, b), "lerp": lambda m, a, b: m.lerp(a, b, 0.3),
+    "lerp_tensor": lambda m, a, b: m.lerp(a, b, m.sigmoid(b)),
+    "addcmul": lambda m, a, b: m.addcmul(a, b, a, value=0.5),
+    "addcdiv": lambda m, a, b: m.addcdiv(b, a, b * b + 0.5, value=-2.0),
 }
 
 
@@ -179,6 +195,11 @@ SPECIAL = [
     ("log0", lambda m, x: m.log(x), [[0.0, 1.0]]),
     ("div0", lambda m, x, y: x / y, [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]),
     ("where", lambda m, x, y: m.where(x > 0, x, y), [[1.0, -1.0, 0.0], [5.0, 6.0, 7.0]]),
+    ("cumprod_zeros", lambda m, x: m.cumprod(x, 0), [[2.0, 0.0, 3.0, 0.0, 5.0]]),
+    ("atan2_quadrants", lambda m, y, x: m.atan2(y, x), [[1.0, 1.0, -1.0, -1.0, 0.0],
+                                                         [1.0, -1.0, 1.0, -1.0, -2.0]]),
+    ("nan_to_num", lambda m, x: m.nan_to_num(x, posinf=5.0), [[np.nan, np.inf, -np.inf, 2.0]]),
+    ("logaddexp_big", lambda m, x, y: m.logaddexp(x, y), [[1000.0, -1000.0], [999.0, -1000.0]]),
 ]
 
 

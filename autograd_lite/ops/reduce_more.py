@@ -67,19 +67,27 @@ class Std(Function):
         return coef * _centered(x, ctx), None, None, None
 
 
-def _var_std(op: type, name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
-             correction: Any) -> Tensor:
+def moment_args(name: str, dtype_msg: str, input: Tensor, dim: Any, unbiased: Any,
+                correction: Any) -> tuple:
+    """``(dims, correction)`` of var/std (and var_mean/std_mean), checked as PyTorch does."""
     if isinstance(dim, bool):  # var(x, False): the unbiased flag in first position
         dim, unbiased = None, dim
     if correction is None:
         correction = 0 if unbiased is False else 1
     if input._data.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(dtype_msg)
     dims = dims_arg(dim, input._data.ndim)
     if _count(input._data.shape, dims) - correction <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=4)
+    return dims, correction
+
+
+def _var_std(op: type, name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+             correction: Any) -> Tensor:
+    dims, correction = moment_args(name, "std and var only support floating point and complex "
+                                   "dtypes", input, dim, unbiased, correction)
     return op.apply(input, dims, correction, keepdim)
 
 
