@@ -29,36 +29,22 @@ def _on_dual(name: str, x: Dual) -> Dual:
     return elementwise(getattr(ops, name), x)
 
 
-def cos(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.cos(x)
-    if x.__class__ is Dual:
-        return _on_dual("Cos", x)
-    return x.cos() if isinstance(x, Tensor) else _xp(x).cos(x)
+def _unary(name: str) -> Any:
+    """The function ``name`` (``"cos"``...) for arrays (NumPy first), tensors (recorded) and
+    duals (the op's forward rule on the tangent)."""
+    np_fn, op = getattr(np, name), name.capitalize()
+
+    def fn(x: Any) -> Any:
+        if x.__class__ is ndarray:
+            return np_fn(x)
+        if x.__class__ is Dual:
+            return _on_dual(op, x)
+        return getattr(x, name)() if isinstance(x, Tensor) else getattr(_xp(x), name)(x)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def sin(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.sin(x)
-    if x.__class__ is Dual:
-        return _on_dual("Sin", x)
-    return x.sin() if isinstance(x, Tensor) else _xp(x).sin(x)
-
-
-def exp(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.exp(x)
-    if x.__class__ is Dual:
-        return _on_dual("Exp", x)
-    return x.exp() if isinstance(x, Tensor) else _xp(x).exp(x)
-
-
-def log(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.log(x)
-    if x.__class__ is Dual:
-        return _on_dual("Log", x)
-    return x.log() if isinstance(x, Tensor) else _xp(x).log(x)
+cos, sin, exp, log, sqrt, tanh = (_unary(n) for n in ("cos", "sin", "exp", "log", "sqrt", "tanh"))
 
 
 def sign(x: Any) -> Any:
@@ -67,22 +53,6 @@ def sign(x: Any) -> Any:
     if x.__class__ is Dual:  # its derivative is zero
         return _xp(x.v).sign(x.v)
     return x.sign() if isinstance(x, Tensor) else _xp(x).sign(x)
-
-
-def sqrt(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.sqrt(x)
-    if x.__class__ is Dual:
-        return _on_dual("Sqrt", x)
-    return x.sqrt() if isinstance(x, Tensor) else _xp(x).sqrt(x)
-
-
-def tanh(x: Any) -> Any:
-    if x.__class__ is ndarray:
-        return np.tanh(x)
-    if x.__class__ is Dual:
-        return _on_dual("Tanh", x)
-    return x.tanh() if isinstance(x, Tensor) else _xp(x).tanh(x)
 
 
 def sigmoid(x: Any) -> Any:
